@@ -4,3 +4,8 @@ export * from './schema';
 export * from './messages.types';
 export * from './buckets.types';
 export * from './stored-build.types';
+export * from './python-json.util';
+export * from './buckets-config';
+export * from './store/kettle-store';
+export * from './store/store-names.util';
+export { SCHEMA_VERSION } from './store/store-schema';

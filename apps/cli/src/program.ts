@@ -1,0 +1,15 @@
+import { Command } from 'commander';
+import { registerValidateBuckets } from './commands/validate-buckets.command';
+
+/**
+ * The `kettle` command line. Each service contributes its subcommands here,
+ * keeping the flags of the original Python tools where they exist.
+ */
+export function buildProgram(): Command {
+  const program = new Command('kettle')
+    .description('Kettle: collect CI results from GCS, turn each build into a BigQuery row, load the rows.')
+    .showHelpAfterError()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  registerValidateBuckets(program);
+  return program;
+}

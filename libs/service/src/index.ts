@@ -1,0 +1,5 @@
+export * from './watchdog';
+export * from './readiness';
+export * from './ops-server';
+export * from './metrics-registry';
+export * from './bootstrap-service';
