@@ -26,4 +26,5 @@ module.exports = {
   moduleFileExtensions: ['ts', 'js', 'json'],
   moduleNameMapper,
   testMatch: ['**/*.spec.ts'],
+  reporters: ['default', path.join(__dirname, 'tools/jest/summary-reporter.js')],
 };

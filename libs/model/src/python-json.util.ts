@@ -13,19 +13,12 @@ import type { JsonValue } from './build-json.types';
  */
 export function pythonJson(value: JsonValue): string {
   if (value === null) return 'null';
-  switch (typeof value) {
-    case 'boolean':
-      return value ? 'true' : 'false';
-    case 'number':
-      return pythonNumber(value);
-    case 'string':
-      return pythonString(value);
-    case 'object':
-      break;
-  }
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  if (typeof value === 'number') return pythonNumber(value);
+  if (typeof value === 'string') return pythonString(value);
   if (Array.isArray(value)) return '[' + value.map(pythonJson).join(', ') + ']';
   const keys = Object.keys(value).sort(compareCodePoints);
-  return '{' + keys.map((k) => pythonString(k) + ': ' + pythonJson(value[k] as JsonValue)).join(', ') + '}';
+  return '{' + keys.map((k) => pythonString(k) + ': ' + pythonJson(value[k])).join(', ') + '}';
 }
 
 /** Python sorts str keys by code point; JS `sort()` compares UTF-16 units. */
@@ -51,7 +44,6 @@ const SHORT_ESCAPES: Record<string, string> = {
   '\f': '\\f',
 };
 
-// eslint-disable-next-line no-control-regex
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\u007f-\uffff]/g;
 
 export function pythonString(s: string): string {
