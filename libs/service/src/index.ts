@@ -3,3 +3,4 @@ export * from './readiness';
 export * from './ops-server';
 export * from './metrics-registry';
 export * from './bootstrap-service';
+export * from './deadline.util';

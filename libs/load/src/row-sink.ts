@@ -1,0 +1,108 @@
+import { emittedTableForBigQuery, type KettleStore, type RowMessage } from '@kettle/model';
+import { Batcher, type BatcherOptions } from './batcher';
+import type { PreparedRow, RejectedRow, RowInserter } from './row-inserter';
+import { tableLabel, type TableTarget } from './table-target';
+
+/** What happened to one row message; `rejected` goes to the dead-letter topic. */
+export type RowOutcome =
+  | { status: 'inserted'; tables: string[] }
+  | { status: 'already-loaded' }
+  | { status: 'rejected'; reason: string; message: string; table: string }
+  /** Transient: the message is nacked and redelivered. */
+  | { status: 'retry'; message: string };
+
+export const DEFAULT_BATCH: BatcherOptions = { maxItems: 500, maxBytes: 4 * 1024 * 1024, maxDelayMs: 1000 };
+
+type Item = { msg: RowMessage; prepared: PreparedRow };
+
+/**
+ * The loader's streaming path: batches rows by count, bytes and time, inserts
+ * each into every table that does not have it yet, and records it emitted per
+ * table in SQLite only after BigQuery confirmed it. A redelivered row already
+ * recorded for every table is answered without an insert; a row BigQuery
+ * rejects is never recorded. While a table is rebuilt (rotation), inserts into
+ * it wait and then go on, so nothing falls in the gap.
+ */
+export class RowSink {
+  private readonly batcher: Batcher<Item, RowOutcome>;
+  private readonly paused = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly store: KettleStore,
+    private readonly inserter: RowInserter,
+    readonly targets: readonly TableTarget[],
+    batch: BatcherOptions = DEFAULT_BATCH,
+    private readonly now: () => number = () => Date.now() / 1000,
+  ) {
+    for (const t of targets) store.ensureEmittedTable(emittedTableOf(t));
+    this.batcher = new Batcher(batch, (items) => this.flush(items));
+  }
+
+  handle(msg: RowMessage): Promise<RowOutcome> {
+    const text = JSON.stringify(msg.row);
+    return this.batcher.add({ msg, prepared: { insertId: msg.path, json: msg.row, bytes: Buffer.byteLength(text) } }, text.length);
+  }
+
+  /** Holds inserts into one table until `work` finishes (table rebuild). */
+  async pauseWhile<T>(target: TableTarget, work: () => Promise<T>): Promise<T> {
+    const key = tableLabel(target);
+    while (this.paused.has(key)) await this.paused.get(key);
+    let release!: () => void;
+    this.paused.set(key, new Promise<void>((r) => (release = r)));
+    try {
+      return await work();
+    } finally {
+      this.paused.delete(key);
+      release();
+    }
+  }
+
+  get pending(): number {
+    return this.batcher.size;
+  }
+
+  drain(): Promise<void> {
+    return this.batcher.drain();
+  }
+
+  private async flush(items: Item[]): Promise<RowOutcome[]> {
+    // The collector commits a build before the transformer publishes its row,
+    // so a build missing here is a store out of sync: retry that row alone.
+    const ids = items.map((it) => this.store.buildByPath(it.msg.path)?.id ?? -1);
+    const rejected = new Map<number, RejectedRow & { table: string }>();
+    const insertedInto = items.map(() => [] as string[]);
+    for (const target of this.targets) {
+      const label = tableLabel(target);
+      while (this.paused.has(label)) await this.paused.get(label);
+      const table = emittedTableOf(target);
+      const have = this.store.emittedIds(table, ids);
+      const minFinished = target.days > 0 ? this.now() - target.days * 86400 : -Infinity;
+      const todo = items
+        .map((it, i) => ({ it, i }))
+        .filter(({ it, i }) => ids[i] >= 0 && !have.has(ids[i]) && !rejected.has(i) && (it.msg.row.finished ?? -Infinity) >= minFinished);
+      if (todo.length === 0) continue;
+      const result = await this.inserter.insert(target, todo.map(({ it }) => it.prepared));
+      const ok = new Set(result.inserted);
+      const bad = new Map(result.rejected.map((r) => [r.insertId, r]));
+      const done: number[] = [];
+      for (const { it, i } of todo) {
+        if (ok.has(it.msg.path)) {
+          done.push(ids[i]);
+          insertedInto[i].push(label);
+        } else {
+          const r = bad.get(it.msg.path);
+          rejected.set(i, { insertId: it.msg.path, reason: r?.reason ?? 'unknown', message: r?.message ?? 'not confirmed by BigQuery', table: label });
+        }
+      }
+      this.store.recordEmitted(table, done);
+    }
+    return items.map((it, i): RowOutcome => {
+      if (ids[i] < 0) return { status: 'retry', message: `${it.msg.path}: build not in the store ${this.store.db.name}` };
+      const r = rejected.get(i);
+      if (r) return { status: 'rejected', reason: r.reason, message: r.message, table: r.table };
+      return insertedInto[i].length > 0 ? { status: 'inserted', tables: insertedInto[i] } : { status: 'already-loaded' };
+    });
+  }
+}
+
+export const emittedTableOf = (t: TableTarget): string => emittedTableForBigQuery(`${t.project}_${t.dataset}`, t.table);
