@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { KettleStore, HELD_UNFINISHED_SECONDS } from './kettle-store';
+import { SCHEMA_VERSION } from './store-schema';
 import { emittedTableForBigQuery, emittedTableForDays, folderRange } from './store-names.util';
 
 const NOW = 1_700_000_000;
@@ -87,6 +88,17 @@ describe('JUnit files', () => {
     store.insertJunit(store.buildByPath(JOB + '1a')!.id, [{ path: JOB + '1a/artifacts/junit.xml', data: deflateSync('<y/>') }]);
     expect(store.junitFiles(JOB + '1')).toEqual([{ path: JOB + '1/artifacts/junit_01.xml', xml: '<testsuite/>' }]);
     expect(store.countMissingJunit()).toBe(0);
+  });
+
+  it('queues finished builds for publishing once their JUnit is stored, until marked published', () => {
+    store.insertBuild(JOB + '1', { timestamp: NOW }, null);
+    store.insertBuild(JOB + '2', { timestamp: NOW }, { timestamp: NOW + 1 });
+    const [b1, b2] = store.buildsMissingJunit();
+    expect(store.insertJunit(b1.id, [])).toBe(false); // still running: nothing to publish
+    expect(store.insertJunit(b2.id, [])).toBe(true);
+    expect(store.pendingPublish()).toEqual([{ id: b2.id, path: JOB + '2' }]);
+    store.markPublished([b2.id]);
+    expect(store.pendingPublish()).toEqual([]);
   });
 
   it('pages builds missing JUnit by id', () => {
@@ -196,7 +208,7 @@ describe('an existing build.db from the old Kettle', () => {
     }
     // Re-opening does not run migrations twice.
     const again = KettleStore.open(path);
-    expect((again.db.prepare('select count(*) as n from kettle_schema').get() as { n: number }).n).toBe(2);
+    expect((again.db.prepare('select count(*) as n from kettle_schema').get() as { n: number }).n).toBe(SCHEMA_VERSION);
     again.close();
   });
 });

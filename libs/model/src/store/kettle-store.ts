@@ -116,16 +116,46 @@ export class KettleStore {
       .all(afterId, limit) as { id: number; path: string }[];
   }
 
+  isMissingJunit(buildId: number): boolean {
+    return this.db.prepare('select 1 from build_junit_missing where build_id = ?').get(buildId) !== undefined;
+  }
+
   countMissingJunit(): number {
     return (this.db.prepare('select count(*) as n from build_junit_missing').get() as { n: number }).n;
   }
 
-  /** Stores a build's JUnit files (zlib-compressed) and takes it off the queue, in one transaction. */
-  insertJunit(buildId: number, files: readonly RawJunitFile[]): void {
+  /**
+   * Stores a build's JUnit files (zlib-compressed), takes it off the queue and,
+   * when it is finished, puts it in the publish outbox, in one transaction.
+   * Returns whether the build was queued for publishing.
+   */
+  insertJunit(buildId: number, files: readonly RawJunitFile[], opts: { queuePublish: boolean } = { queuePublish: true }): boolean {
     const put = this.db.prepare('insert or replace into file(path, data) values (?, ?)');
-    this.transaction(() => {
+    return this.transaction(() => {
       for (const f of files) put.run(f.path, f.data);
       this.db.prepare('delete from build_junit_missing where build_id = ?').run(buildId);
+      if (!opts.queuePublish) return false;
+      const r = this.db
+        .prepare('insert or ignore into build_publish_pending(build_id) select rowid from build where rowid = ? and finished_json is not null')
+        .run(buildId);
+      return r.changes > 0;
+    });
+  }
+
+  /** Finished builds whose kettle-builds message is not yet accepted, oldest first. */
+  pendingPublish(limit = 1000): { id: number; path: string }[] {
+    return this.db
+      .prepare(
+        `select b.rowid as id, b.gcs_path as path from build_publish_pending p join build b on b.rowid = p.build_id
+         order by p.build_id limit ?`,
+      )
+      .all(limit) as { id: number; path: string }[];
+  }
+
+  markPublished(ids: Iterable<number>): void {
+    const del = this.db.prepare('delete from build_publish_pending where build_id = ?');
+    this.transaction(() => {
+      for (const id of ids) del.run(id);
     });
   }
 

@@ -5,7 +5,7 @@ import type Database from 'better-sqlite3';
  * existing database opens and carries on), plus `kettle_schema` for our own
  * additions. Each migration runs once, in order, inside a transaction.
  */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 const BASE = `
   create table if not exists build(gcs_path primary key, started_json, finished_json, finished_time);
@@ -39,6 +39,15 @@ const MIGRATIONS: readonly Migration[] = [
     version: 2,
     run(db) {
       db.exec('create index if not exists build_started_unfinished_idx on build(gcs_path) where finished_json is null');
+    },
+  },
+  {
+    // Outbox: a finished build whose JUnit is stored waits here until its
+    // kettle-builds message is accepted by Pub/Sub, so a crash between the
+    // commit and the publish never loses the build.
+    version: 3,
+    run(db) {
+      db.exec('create table if not exists build_publish_pending(build_id integer primary key)');
     },
   },
 ];
