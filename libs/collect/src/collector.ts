@@ -214,7 +214,7 @@ export class Collector {
           this.stats.buildsAbsent++;
           return 'absent';
         }
-        const r = this.store.insertBuild(c.path, started as JsonObject | null, finished as JsonObject | null);
+        const r = this.store.insertBuild(c.path, started, finished);
         if (r === 'unchanged') {
           this.stats.buildsUnchanged++;
           return 'unchanged';
