@@ -1,7 +1,7 @@
 import { promisify } from 'node:util';
 import { deflate } from 'node:zlib';
 import pLimit from 'p-limit';
-import { isBuildPath, type BucketConfig, type BucketsConfig, type JsonObject, type KettleStore, type RawJunitFile } from '@kettle/model';
+import { isBuildPath, type BucketConfig, type BucketsConfig, type KettleStore, type RawJunitFile } from '@kettle/model';
 import type { GcsReader } from '@kettle/gcs';
 import type { Logger } from '@kettle/service';
 import { decodeJunit, parseBuildDocument } from './build-documents';
