@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerCollect } from './commands/collect.command';
 import { registerValidateBuckets } from './commands/validate-buckets.command';
 
 /**
@@ -10,6 +11,7 @@ export function buildProgram(): Command {
     .description('Kettle: collect CI results from GCS, turn each build into a BigQuery row, load the rows.')
     .showHelpAfterError()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  registerCollect(program);
   registerValidateBuckets(program);
   return program;
 }

@@ -5,3 +5,5 @@ export * from './metrics-registry';
 export * from './bootstrap-service';
 export * from './deadline.util';
 export * from './logger';
+export * from './progress';
+export * from './cli-options';
