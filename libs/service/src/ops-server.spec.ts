@@ -1,6 +1,6 @@
 import { Counter } from 'prom-client';
 import { startOpsServer, type OpsServer } from './ops-server';
-import { createServiceRegistry } from './metrics-registry';
+import { createServiceRegistry, registerWatchdogMetrics } from './metrics-registry';
 import { Watchdog } from './watchdog';
 
 describe('ops server', () => {
@@ -12,6 +12,7 @@ describe('ops server', () => {
   const registry = createServiceRegistry('test');
   new Counter({ name: 'kettle_test_things_total', help: 'things', registers: [registry] }).inc(3);
   watchdog.watch('queue', () => pending);
+  registerWatchdogMetrics(registry, watchdog);
 
   beforeAll(async () => {
     server = await startOpsServer({
@@ -36,6 +37,9 @@ describe('ops server', () => {
     expect((await get('/healthz')).status).toBe(200); // idle: nothing pending
     pending = 2;
     expect((await get('/healthz')).status).toBe(503);
+    const metrics = await (await get('/metrics')).text();
+    expect(metrics).toContain('kettle_service_stalled{service="test"} 1');
+    expect(metrics).toContain('kettle_service_pending_work{source="queue",service="test"} 2');
     watchdog.progress();
     expect((await get('/healthz')).status).toBe(200);
     now = 5500;
