@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { registerCollect } from './commands/collect.command';
+import { registerMakeJson } from './commands/make-json.command';
 import { registerValidateBuckets } from './commands/validate-buckets.command';
 
 /**
@@ -12,6 +13,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   registerCollect(program);
+  registerMakeJson(program);
   registerValidateBuckets(program);
   return program;
 }

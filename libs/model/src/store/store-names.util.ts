@@ -1,12 +1,13 @@
 /**
  * Emitted-table names end up inside SQL text (SQLite cannot bind table names),
- * so only this shape is ever accepted: `build_emitted` or `build_emitted_<x>`.
+ * so only these are ever accepted: `build_emitted`, `build_emitted_<x>`, and
+ * make_json's scratch table `incremental_manual`.
  */
-const EMITTED_TABLE = /^build_emitted(_[A-Za-z0-9_]{1,100})?$/;
+const EMITTED_TABLE = /^(build_emitted(_[A-Za-z0-9_]{1,100})?|incremental_manual)$/;
 
 export function assertEmittedTable(name: string): void {
   if (!EMITTED_TABLE.test(name)) {
-    throw new Error(`invalid emitted-table name "${name}": expected build_emitted or build_emitted_<letters, digits, _>`);
+    throw new Error(`invalid emitted-table name "${name}": expected build_emitted, build_emitted_<letters, digits, _> or incremental_manual`);
   }
 }
 

@@ -1,0 +1,51 @@
+import { createWriteStream, renameSync, rmSync, type WriteStream } from 'node:fs';
+import { createGzip, type Gzip } from 'node:zlib';
+
+/** Where NDJSON goes: stdout, or a file (gzip when it ends in .gz) written atomically. */
+export type NdjsonOutput = { write(text: string): Promise<void>; close(): Promise<void>; abort(): void; bytes: number };
+
+export function openNdjsonOutput(path?: string): NdjsonOutput {
+  if (!path || path === '-') return streamOutput(process.stdout, async () => {
+    await new Promise<void>((resolve, reject) => process.stdout.write('', (e) => (e ? reject(e) : resolve())));
+  });
+  // Written beside the target and renamed when complete, so a crash never
+  // leaves a truncated file where a loader would pick it up.
+  const tmp = `${path}.tmp-${process.pid}`;
+  const file: WriteStream = createWriteStream(tmp);
+  const gzip: Gzip | null = path.endsWith('.gz') ? createGzip({ level: 6 }) : null;
+  if (gzip) gzip.pipe(file);
+  const sink = gzip ?? file;
+  const out = streamOutput(sink, async () => {
+    const closed = new Promise<void>((resolve, reject) => {
+      file.once('close', resolve);
+      file.once('error', reject);
+    });
+    sink.end();
+    await closed;
+    renameSync(tmp, path);
+  });
+  out.abort = () => {
+    sink.destroy();
+    rmSync(tmp, { force: true });
+  };
+  return out;
+}
+
+function streamOutput(sink: NodeJS.WritableStream, finish: () => Promise<void>): NdjsonOutput {
+  let failure: unknown;
+  sink.on('error', (e) => (failure = e));
+  const out: NdjsonOutput = {
+    bytes: 0,
+    async write(text: string) {
+      if (failure) throw failure;
+      out.bytes += text.length;
+      if (!sink.write(text)) await new Promise<void>((resolve) => sink.once('drain', resolve));
+    },
+    async close() {
+      if (failure) throw failure;
+      await finish();
+    },
+    abort() {},
+  };
+  return out;
+}
