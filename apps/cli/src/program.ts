@@ -1,5 +1,7 @@
 import { Command } from 'commander';
 import { registerCollect } from './commands/collect.command';
+import { registerLoad } from './commands/load.command';
+import { registerMonitor } from './commands/monitor.command';
 import { registerMakeJson } from './commands/make-json.command';
 import { registerValidateBuckets } from './commands/validate-buckets.command';
 
@@ -14,6 +16,8 @@ export function buildProgram(): Command {
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   registerCollect(program);
   registerMakeJson(program);
+  registerLoad(program);
+  registerMonitor(program);
   registerValidateBuckets(program);
   return program;
 }

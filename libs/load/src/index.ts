@@ -8,3 +8,4 @@ export * from './row-sink';
 export * from './bq-tables';
 export * from './load-job';
 export * from './table-monitor';
+export * from './table-load';

@@ -17,6 +17,8 @@ export type MakeJsonOptions = {
   threads: number;
   /** Emitted-table to use instead of the --days one (the loader's per-table state). */
   table?: string;
+  /** Record the builds emitted after writing (false: the caller records them, e.g. after a load job). */
+  record?: boolean;
   now?: number;
   onProgress?: (p: MakeJsonProgress) => void;
 };
@@ -93,7 +95,7 @@ export async function makeJson(store: KettleStore, buckets: BucketsConfig, out: 
   } finally {
     await pool.close();
   }
-  if (result.ids.length > 0) result.gen = store.recordEmitted(table, result.ids);
+  if (result.ids.length > 0 && opts.record !== false) result.gen = store.recordEmitted(table, result.ids);
   return result;
 }
 
