@@ -9,3 +9,4 @@ export * from './bq-tables';
 export * from './load-job';
 export * from './table-monitor';
 export * from './table-load';
+export * from './table-rotator';
