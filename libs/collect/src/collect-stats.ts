@@ -1,4 +1,5 @@
 import type { Problem, ProblemKind } from './collect-problems';
+import type { CollectorMetrics } from './collector-metrics';
 
 /** Running totals of one collection, for progress lines, summaries and tests. */
 export class CollectStats {
@@ -16,9 +17,33 @@ export class CollectStats {
   readonly problems = new Map<ProblemKind, number>();
   readonly startedAt = Date.now();
 
+  /** Counts also go to the service's metrics when given. */
+  constructor(private readonly metrics?: CollectorMetrics) {}
+
   problem(p: Problem): void {
     this.problems.set(p.kind, (this.problems.get(p.kind) ?? 0) + 1);
+    this.metrics?.badInput.inc({ kind: p.kind });
   }
+
+  stored(path: string, finished: number | null): void {
+    this.buildsStored++;
+    if (this.metrics) {
+      this.metrics.buildsStored.inc({ bucket: path.split('/')[2] ?? '' });
+      if (finished !== null && finished > this.newestFinished) {
+        this.newestFinished = finished;
+        this.metrics.newestFinished.set(finished);
+      }
+    }
+  }
+
+  junit(files: number, bytes: number): void {
+    this.junitBuilds++;
+    this.junitFiles += files;
+    this.metrics?.junitFiles.inc(files);
+    this.metrics?.junitBytes.inc(bytes);
+  }
+
+  private newestFinished = 0;
 
   get errors(): number {
     let n = 0;

@@ -1,12 +1,13 @@
 import { promisify } from 'node:util';
 import { deflate } from 'node:zlib';
 import pLimit from 'p-limit';
-import { isBuildPath, type BucketConfig, type BucketsConfig, type KettleStore, type RawJunitFile } from '@kettle/model';
+import { isBuildPath, timestampOf, type BucketConfig, type BucketsConfig, type KettleStore, type RawJunitFile } from '@kettle/model';
 import type { GcsReader } from '@kettle/gcs';
 import type { Logger } from '@kettle/service';
 import { decodeJunit, parseBuildDocument } from './build-documents';
 import type { Problem } from './collect-problems';
 import { CollectStats } from './collect-stats';
+import type { CollectorMetrics } from './collector-metrics';
 import { stripSystemOutErr } from './junit-strip.util';
 import { naturalDescending } from './natural-sort.util';
 
@@ -53,7 +54,7 @@ const READ_FAILED = Symbol('read failed');
  * bounded whatever the bucket's size. Bad input is counted and skipped.
  */
 export class Collector {
-  readonly stats = new CollectStats();
+  readonly stats: CollectStats;
   private readonly limit: pLimit.Limit;
   private readonly window: number;
 
@@ -63,7 +64,9 @@ export class Collector {
     private readonly log: Logger,
     private readonly opts: CollectOptions = DEFAULT_COLLECT_OPTIONS,
     private readonly now: () => number = () => Date.now() / 1000,
+    metrics?: CollectorMetrics,
   ) {
+    this.stats = new CollectStats(metrics);
     this.limit = pLimit(Math.max(1, opts.threads));
     this.window = Math.max(4, Math.min(64, opts.threads));
   }
@@ -219,7 +222,7 @@ export class Collector {
           this.stats.buildsUnchanged++;
           return 'unchanged';
         }
-        this.stats.buildsStored++;
+        this.stats.stored(c.path, finished ? timestampOf(finished.timestamp) : null);
         return 'stored';
       }),
     );
@@ -267,6 +270,7 @@ export class Collector {
     }
     const files: RawJunitFile[] = [];
     let failed = false;
+    let bytes = 0;
     await Promise.all(
       names.map(async (name) => {
         const object = `gs://${bucket}/${name}`;
@@ -284,6 +288,7 @@ export class Collector {
         }
         if (data === null) return;
         this.stats.junitBytes += data.length;
+        bytes += data.length;
         const problems: Problem[] = [];
         const text = decodeJunit(object, data, problems);
         problems.forEach((p) => this.problem(p));
@@ -294,8 +299,7 @@ export class Collector {
       }),
     );
     if (failed) return null;
-    this.stats.junitBuilds++;
-    this.stats.junitFiles += files.length;
+    this.stats.junit(files.length, bytes);
     return files;
   }
 

@@ -5,3 +5,5 @@ export * from './junit-strip.util';
 export * from './natural-sort.util';
 export * from './build-documents';
 export * from './collector-metrics';
+export * from './notification-handler';
+export * from './relister';
