@@ -119,20 +119,23 @@ export class Collector {
       if (this.opts.buildLimit !== undefined) names = names.slice(0, this.opts.buildLimit);
     }
     let heldSeen = 0;
-    for (let i = 0; i < names.length && !signal?.aborted; i += this.window) {
-      const batch: Candidate[] = [];
-      for (const name of names.slice(i, i + this.window)) {
-        this.stats.buildsListed++;
-        if (held.has(name)) {
-          this.stats.buildsHeld++;
-          heldSeen++;
-          continue;
-        }
-        batch.push({ name, path: jobDir + name, bucket: bucket.bucket, object: jobObject + name + '/' });
+    let batch: Candidate[] = [];
+    for (const name of names) {
+      if (signal?.aborted) return;
+      this.stats.buildsListed++;
+      if (held.has(name)) {
+        this.stats.buildsHeld++;
+        // A probed job's older builds are all held once this many are.
+        if (probing && ++heldSeen >= this.opts.heldStopAfter) break;
+        continue;
       }
-      await this.readAndStore(batch);
-      if (probing && heldSeen >= this.opts.heldStopAfter) break;
+      batch.push({ name, path: jobDir + name, bucket: bucket.bucket, object: jobObject + name + '/' });
+      if (batch.length >= this.window) {
+        await this.readAndStore(batch);
+        batch = [];
+      }
     }
+    await this.readAndStore(batch);
   }
 
   /** PR mode: `directory/<job>/<build>.txt` each holds the gs:// folder of a build. */
