@@ -27,7 +27,7 @@ afterEach(async () => {
 });
 
 function collector(opts: Partial<CollectOptions> = {}, readTimeoutMs = 15_000) {
-  const gcs = new RealGcsClient({ endpoint: server.url, auth: 'anonymous', readTimeoutMs, listTimeoutMs: readTimeoutMs, retry: { attempts: 3, baseMs: 5, maxMs: 20 } });
+  const gcs = new RealGcsClient({ endpoint: server.url, auth: 'anonymous', readTimeoutMs, listTimeoutMs: readTimeoutMs, retry: { maxAttempts: 3, baseDelayMs: 5, maxDelayMs: 20 } });
   const log = memoryLogger();
   return { c: new Collector(gcs, store, log, { ...DEFAULT_COLLECT_OPTIONS, threads: 8, ...opts }, () => NOW), log };
 }

@@ -4,7 +4,7 @@ export * from './schema';
 export * from './messages.types';
 export * from './buckets.types';
 export * from './stored-build.types';
-export * from './python-json.util';
+export * from './json-text.util';
 export * from './buckets-config';
 export * from './store/kettle-store';
 export * from './store/store-names.util';

@@ -32,8 +32,10 @@ export function openNdjsonOutput(path?: string): NdjsonOutput {
 }
 
 function streamOutput(sink: NodeJS.WritableStream, finish: () => Promise<void>): NdjsonOutput {
-  let failure: unknown;
-  sink.on('error', (e) => (failure = e));
+  let failure: Error | undefined;
+  sink.on('error', (e: Error) => {
+    failure = e;
+  });
   const out: NdjsonOutput = {
     bytes: 0,
     async write(text: string) {

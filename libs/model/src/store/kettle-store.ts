@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { inflateSync } from 'node:zlib';
 import type { FinishedJson, JsonValue, StartedJson } from '../build-json.types';
 import { isJsonObject } from '../build-json.types';
-import { pythonJson } from '../python-json.util';
+import { pythonJsonText } from '../json-text.util';
 import type { JunitFile, StoredBuild } from '../stored-build.types';
 import { migrate } from './store-schema';
 import { assertEmittedTable, folderRange } from './store-names.util';
@@ -87,8 +87,8 @@ export class KettleStore {
    * the same on change, so an emitted build is never sent to a table twice.
    */
   insertBuild(path: string, started: StartedJson | null, finished: FinishedJson | null): InsertOutcome {
-    const startedJson = started ? pythonJson(started) : null;
-    const finishedJson = finished ? pythonJson(finished) : null;
+    const startedJson = started ? pythonJsonText(started) : null;
+    const finishedJson = finished ? pythonJsonText(finished) : null;
     const old = this.db.prepare('select rowid as id, started_json, finished_json from build where gcs_path = ?').get(path) as
       | { id: number; started_json: string | null; finished_json: string | null }
       | undefined;
