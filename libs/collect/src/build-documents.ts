@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { isJsonObject, type JsonObject } from '@kettle/model';
 import type { Problem } from './collect-problems';
 
@@ -35,19 +36,23 @@ export function parseBuildDocument(object: string, data: Buffer | null, problems
   return value;
 }
 
+const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+const LATIN1_DECLARATION = /^\s*<\?xml[^>]*encoding\s*=\s*["'](iso-8859-1|latin-?1|windows-1252|us-ascii)["']/i;
+
 /**
- * JUnit bytes as text: UTF-8 (a BOM is dropped), or Latin-1 when the XML
- * declaration says so; anything else is a counted problem and the file is skipped.
+ * JUnit bytes as stored: UTF-8 as it is (a BOM dropped), checked natively
+ * without decoding; Latin-1 re-encoded as UTF-8 when the XML declaration says
+ * so; anything else is a counted problem and the file is skipped.
  */
+export function junitAsUtf8(object: string, data: Buffer, problems: Problem[]): Buffer | null {
+  const body = data.subarray(0, 3).equals(BOM) ? data.subarray(3) : data;
+  if (isUtf8(body)) return body;
+  if (LATIN1_DECLARATION.test(body.subarray(0, 200).toString('latin1'))) return Buffer.from(body.toString('latin1'), 'utf8');
+  problems.push({ kind: 'non_utf8', object, detail: 'not valid UTF-8 and no Latin-1 XML declaration' });
+  return null;
+}
+
+/** `junitAsUtf8` as text. */
 export function decodeJunit(object: string, data: Buffer, problems: Problem[]): string | null {
-  try {
-    return UTF8.decode(data);
-  } catch {
-    const head = data.subarray(0, 200).toString('latin1');
-    if (/^\s*<\?xml[^>]*encoding\s*=\s*["'](iso-8859-1|latin-?1|windows-1252|us-ascii)["']/i.test(head)) {
-      return data.toString('latin1');
-    }
-    problems.push({ kind: 'non_utf8', object, detail: 'not valid UTF-8 and no Latin-1 XML declaration' });
-    return null;
-  }
+  return junitAsUtf8(object, data, problems)?.toString('utf8') ?? null;
 }

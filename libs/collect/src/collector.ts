@@ -4,11 +4,11 @@ import pLimit from 'p-limit';
 import { isBuildPath, timestampOf, type BucketConfig, type BucketsConfig, type KettleStore, type RawJunitFile } from '@kettle/model';
 import type { GcsReader } from '@kettle/gcs';
 import type { Logger } from '@kettle/service';
-import { decodeJunit, parseBuildDocument } from './build-documents';
+import { junitAsUtf8, parseBuildDocument } from './build-documents';
 import type { Problem } from './collect-problems';
 import { CollectStats } from './collect-stats';
 import type { CollectorMetrics } from './collector-metrics';
-import { stripSystemOutErr } from './junit-strip.util';
+import { stripSystemOutErrBytes } from './junit-strip.util';
 import { naturalDescending } from './natural-sort.util';
 
 const deflateAsync = promisify(deflate);
@@ -293,10 +293,10 @@ export class Collector {
         this.stats.junitBytes += data.length;
         bytes += data.length;
         const problems: Problem[] = [];
-        const text = decodeJunit(object, data, problems);
+        const utf8 = junitAsUtf8(object, stripSystemOutErrBytes(data), problems);
         problems.forEach((p) => this.problem(p));
-        if (text === null) return;
-        const compressed = await deflateAsync(stripSystemOutErr(text), { level: this.opts.compressionLevel });
+        if (utf8 === null) return;
+        const compressed = await deflateAsync(utf8, { level: this.opts.compressionLevel });
         this.stats.junitStoredBytes += compressed.length;
         files.push({ path: object, data: compressed });
       }),

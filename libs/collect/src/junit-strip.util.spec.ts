@@ -1,4 +1,4 @@
-import { stripSystemOutErr } from './junit-strip.util';
+import { stripSystemOutErr, stripSystemOutErrBytes } from './junit-strip.util';
 
 describe('stripSystemOutErr', () => {
   it.each([
@@ -20,5 +20,16 @@ describe('stripSystemOutErr', () => {
     const log = 'x'.repeat(2 << 20);
     const xml = `<testsuite><testcase name="a"/><system-out>${log}</system-out></testsuite>`;
     expect(stripSystemOutErr(xml)).toBe('<testsuite><testcase name="a"/></testsuite>');
+  });
+});
+
+describe('stripSystemOutErrBytes', () => {
+  it('cuts on bytes, keeping multi-byte UTF-8 intact', () => {
+    const xml = '<testsuite name="é😀"><system-out>日本語 log</system-out><testcase name="ü"/></testsuite>';
+    expect(stripSystemOutErrBytes(Buffer.from(xml)).toString('utf8')).toBe('<testsuite name="é😀"><testcase name="ü"/></testsuite>');
+  });
+  it('returns the same buffer when nothing is cut', () => {
+    const b = Buffer.from('<testsuite/>');
+    expect(stripSystemOutErrBytes(b)).toBe(b);
   });
 });

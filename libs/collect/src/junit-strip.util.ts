@@ -9,8 +9,39 @@
  * decides whether it parses.
  */
 export function stripSystemOutErr(xml: string): string {
+  const cut = systemOutErrRanges(xml);
+  if (cut.length === 0) return xml;
   let out = '';
-  let copied = 0;
+  let from = 0;
+  for (const [a, b] of cut) {
+    out += xml.slice(from, a);
+    from = b;
+  }
+  return out + xml.slice(from);
+}
+
+/**
+ * The same on raw bytes, without decoding: markup is ASCII, and UTF-8
+ * continuation bytes never look like `<`, so a Latin-1 view (one char per
+ * byte, a plain copy) gives byte offsets. Logs are cut before any decoding
+ * and the kept bytes go to zlib as they are.
+ */
+export function stripSystemOutErrBytes(data: Buffer): Buffer {
+  const cut = systemOutErrRanges(data.toString('latin1'));
+  if (cut.length === 0) return data;
+  const parts: Buffer[] = [];
+  let from = 0;
+  for (const [a, b] of cut) {
+    parts.push(data.subarray(from, a));
+    from = b;
+  }
+  parts.push(data.subarray(from));
+  return Buffer.concat(parts);
+}
+
+/** [start, end) of every `<system-out>`/`<system-err>` element, in order. */
+function systemOutErrRanges(xml: string): [number, number][] {
+  const cut: [number, number][] = [];
   let i = xml.indexOf('<');
   while (i >= 0 && i < xml.length) {
     const skip = skipMarkup(xml, i);
@@ -20,14 +51,13 @@ export function stripSystemOutErr(xml: string): string {
     }
     if (isSystemTag(xml, i + 1)) {
       const end = endOfElement(xml, i);
-      out += xml.slice(copied, i);
-      copied = end;
+      cut.push([i, end]);
       i = xml.indexOf('<', end);
       continue;
     }
     i = xml.indexOf('<', endOfTag(xml, i));
   }
-  return copied === 0 ? xml : out + xml.slice(copied);
+  return cut;
 }
 
 /** If `<` at i opens a comment, CDATA, PI or declaration, the index after it; else i. */

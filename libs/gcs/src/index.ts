@@ -39,3 +39,4 @@ export {
   type GcsBackendConfig,
   type GcsEnv,
 } from './gcs-config.util';
+export { NativeCrc32c, nativeCrc32cGenerator } from './fast-crc32c.util';

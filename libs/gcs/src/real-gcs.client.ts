@@ -1,4 +1,5 @@
 import { Storage, type GetFilesOptions, type StorageOptions } from '@google-cloud/storage';
+import { nativeCrc32cGenerator } from './fast-crc32c.util';
 import type { Registry } from 'prom-client';
 import { asError, checkMaxBytes, GcsTimeoutError, TooLargeError, TruncatedBodyError } from './gcs.errors';
 import { createGcsMetrics, type GcsMetrics } from './gcs-metrics.util';
@@ -201,6 +202,7 @@ function storageOptions(options: RealGcsClientOptions, backstopMs: number): Stor
     // Authentication follows `auth` alone, custom endpoint or not, so the
     // anonymous client is the same code path against the emulator and GCS.
     useAuthWithCustomEndpoint: true,
+    crc32cGenerator: nativeCrc32cGenerator,
     interceptors_: [
       {
         // On a failed download stream the client destroys the request's agent;
