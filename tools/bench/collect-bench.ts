@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { generateTree } from '../generate/tree-generator';
+import { generateTree } from '@kettle/sample-data';
 import { runMeasured } from './peak-rss.util';
 
 const { values } = parseArgs({

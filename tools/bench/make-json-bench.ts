@@ -3,7 +3,7 @@
 import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { generateStore } from '../generate/store-generator';
+import { generateStore } from '@kettle/sample-data';
 import { runMeasured } from './peak-rss.util';
 
 const { values } = parseArgs({ options: { builds: { type: 'string', default: '2000,50000' }, threads: { type: 'string' }, dir: { type: 'string', default: '/tmp/kettle-bench' }, keep: { type: 'boolean', default: false } } });

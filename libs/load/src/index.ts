@@ -10,3 +10,4 @@ export * from './load-job';
 export * from './table-monitor';
 export * from './table-load';
 export * from './table-rotator';
+export * from './ndjson-table-writer';

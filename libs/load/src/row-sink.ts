@@ -1,6 +1,6 @@
 import { emittedTableForBigQuery, type KettleStore, type RowMessage } from '@kettle/model';
 import { Batcher, type BatcherOptions } from './batcher';
-import type { PreparedRow, RejectedRow, RowInserter } from './row-inserter';
+import type { InsertResult, PreparedRow, RejectedRow } from './row-inserter';
 import { tableLabel, type TableTarget } from './table-target';
 
 /** What happened to one row message; `rejected` goes to the dead-letter topic. */
@@ -14,6 +14,9 @@ export type RowOutcome =
 export const DEFAULT_BATCH: BatcherOptions = { maxItems: 500, maxBytes: 4 * 1024 * 1024, maxDelayMs: 1000 };
 
 type Item = { msg: RowMessage; prepared: PreparedRow };
+
+/** Where rows go: BigQuery streaming inserts (RowInserter) or local NDJSON files. */
+export type TableWriter = { insert(target: TableTarget, rows: readonly PreparedRow[]): Promise<InsertResult> };
 
 /**
  * The loader's streaming path: batches rows by count, bytes and time, inserts
@@ -29,7 +32,7 @@ export class RowSink {
 
   constructor(
     private readonly store: KettleStore,
-    private readonly inserter: RowInserter,
+    private readonly inserter: TableWriter,
     readonly targets: readonly TableTarget[],
     batch: BatcherOptions = DEFAULT_BATCH,
     private readonly now: () => number = () => Date.now() / 1000,

@@ -1,8 +1,8 @@
-// Generates a bucket tree: npx tsx tools/generate/main.ts --root DIR [--builds-per-job N] ...
+// Generates a bucket tree: npx tsx tools/generate-tree.ts --root DIR [--builds-per-job N] ...
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { generateTree } from './tree-generator';
+import { generateTree } from '@kettle/sample-data';
 
 const { values } = parseArgs({
   options: {
