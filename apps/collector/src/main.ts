@@ -1,23 +1,10 @@
 import 'reflect-metadata';
-import { Module } from '@nestjs/common';
-import { bootstrapService, createServiceRegistry, Watchdog } from '@kettle/service';
+import { collectorCommand } from '@kettle/collect';
 
-@Module({})
-class CollectorModule {}
-
-async function main(): Promise<void> {
-  const port = Number(process.env.PORT ?? 8081);
-  const handle = await bootstrapService({
-    name: 'collector',
-    module: CollectorModule,
-    port,
-    registry: createServiceRegistry('collector'),
-    watchdog: new Watchdog(300_000),
+// The collector service (default port 8081). Configuration: flags or environment, see --help.
+collectorCommand('collector')
+  .parseAsync(process.argv)
+  .catch((e: unknown) => {
+    process.stderr.write(JSON.stringify({ severity: 'ERROR', component: 'collector', message: e instanceof Error ? e.message : String(e) }) + '\n');
+    process.exit(1);
   });
-  process.stderr.write(JSON.stringify({ severity: 'INFO', message: 'collector listening', port: handle.ops.port }) + '\n');
-}
-
-main().catch((e: unknown) => {
-  process.stderr.write(JSON.stringify({ severity: 'ERROR', message: String(e) }) + '\n');
-  process.exit(1);
-});

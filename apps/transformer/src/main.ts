@@ -1,23 +1,10 @@
 import 'reflect-metadata';
-import { Module } from '@nestjs/common';
-import { bootstrapService, createServiceRegistry, Watchdog } from '@kettle/service';
+import { transformerCommand } from '@kettle/transform';
 
-@Module({})
-class TransformerModule {}
-
-async function main(): Promise<void> {
-  const port = Number(process.env.PORT ?? 8082);
-  const handle = await bootstrapService({
-    name: 'transformer',
-    module: TransformerModule,
-    port,
-    registry: createServiceRegistry('transformer'),
-    watchdog: new Watchdog(300_000),
+// The transformer service (default port 8082). Configuration: flags or environment, see --help.
+transformerCommand('transformer')
+  .parseAsync(process.argv)
+  .catch((e: unknown) => {
+    process.stderr.write(JSON.stringify({ severity: 'ERROR', component: 'transformer', message: e instanceof Error ? e.message : String(e) }) + '\n');
+    process.exit(1);
   });
-  process.stderr.write(JSON.stringify({ severity: 'INFO', message: 'transformer listening', port: handle.ops.port }) + '\n');
-}
-
-main().catch((e: unknown) => {
-  process.stderr.write(JSON.stringify({ severity: 'ERROR', message: String(e) }) + '\n');
-  process.exit(1);
-});

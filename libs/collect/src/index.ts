@@ -7,3 +7,5 @@ export * from './build-documents';
 export * from './collector-metrics';
 export * from './notification-handler';
 export * from './relister';
+export * from './collector.module';
+export * from './collector.command';

@@ -11,3 +11,6 @@ export * from './table-monitor';
 export * from './table-load';
 export * from './table-rotator';
 export * from './ndjson-table-writer';
+export * from './row-handler';
+export * from './loader.module';
+export * from './loader.command';

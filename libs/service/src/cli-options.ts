@@ -45,5 +45,25 @@ export const options = {
   tables: (dflt: string) => new Option('--tables <NAME:DAYS...>', 'destination tables and their windows in days (0 = all builds)').env('KETTLE_TABLES').default(dflt),
   bigqueryEndpoint: () =>
     new Option('--bigquery-endpoint <url>', 'BigQuery API endpoint (a local server)').env('KETTLE_BIGQUERY_ENDPOINT').argParser(httpUrl('KETTLE_BIGQUERY_ENDPOINT/--bigquery-endpoint')),
+  createTopics: () =>
+    new Option('--create-topics', 'create missing Pub/Sub topics, subscriptions and dead-letter topics at start').env('KETTLE_CREATE_TOPICS'),
+  maxInFlight: (dflt: number) =>
+    new Option('--max-in-flight <n>', 'messages handled at once (Pub/Sub flow control)').env('KETTLE_MAX_IN_FLIGHT').default(dflt).argParser(positiveInt('KETTLE_MAX_IN_FLIGHT/--max-in-flight')),
+  stallSeconds: () =>
+    new Option('--stall-seconds <n>', '/healthz fails when work is pending and nothing progressed for this long').env('KETTLE_STALL_SECONDS').default(600).argParser(positiveInt('KETTLE_STALL_SECONDS/--stall-seconds')),
   logFormat: () => new Option('--log-format <format>', 'log lines as json (Cloud Logging) or text').env('KETTLE_LOG_FORMAT').choices(['json', 'text']),
+};
+
+/** A required setting that has no default: a clear error naming both its flag and its variable. */
+export function required<T>(value: T | undefined, flag: string, env: string): T {
+  if (value === undefined || value === '') throw new InvalidArgumentError(`${env} (or ${flag}) is required`);
+  return value;
+}
+
+/** Topic/subscription names from flags and environment, with their defaults (DESIGN §6). */
+export const topicOptions = {
+  buildsTopic: () => new Option('--builds-topic <name>', 'topic of built builds').env('KETTLE_BUILDS_TOPIC').default('kettle-builds'),
+  buildsSubscription: () => new Option('--builds-subscription <name>', "the transformer's subscription").env('KETTLE_BUILDS_SUBSCRIPTION').default('kettle-transformer'),
+  rowsTopic: () => new Option('--rows-topic <name>', 'topic of rows').env('KETTLE_ROWS_TOPIC').default('kettle-rows'),
+  rowsSubscription: () => new Option('--rows-subscription <name>', "the loader's subscription").env('KETTLE_ROWS_SUBSCRIPTION').default('kettle-loader'),
 };

@@ -23,6 +23,21 @@ export class Watchdog {
     this.lastProgress = this.now();
   }
 
+  private running = 0;
+
+  /** Runs one unit of work: pending while it runs, progress when it succeeds. */
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    if (!this.pendingSources.has('in_flight')) this.watch('in_flight', () => this.running);
+    this.running++;
+    try {
+      const result = await work();
+      this.progress();
+      return result;
+    } finally {
+      this.running--;
+    }
+  }
+
   pending(): Record<string, number> {
     const out: Record<string, number> = {};
     for (const [name, fn] of this.pendingSources) out[name] = fn();

@@ -248,6 +248,11 @@ export class KettleStore {
     });
   }
 
+  countEmitted(table: string): number {
+    this.ensureEmittedTable(table);
+    return (this.db.prepare(`select count(*) as n from ${table}`).get() as { n: number }).n;
+  }
+
   /** Which of these build ids `table` already has. */
   emittedIds(table: string, ids: readonly number[]): Set<number> {
     this.ensureEmittedTable(table);
