@@ -9,3 +9,5 @@ export * from './ndjson-output';
 export * from './make-json';
 export * from './build-handler';
 export * from './transformer-metrics';
+export * from './transformer.module';
+export * from './transformer.command';
