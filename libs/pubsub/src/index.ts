@@ -1,0 +1,14 @@
+export * from './pubsub.types';
+export * from './pubsub.constants';
+export * from './pubsub.context';
+export * from './pubsub-names.util';
+export * from './pubsub-metrics.util';
+export * from './pubsub-record.util';
+export * from './pubsub-provision.util';
+export { MessageServer, isAcked, type MessageServerEvents } from './message-server.base';
+export { EventClient, SEND_UNSUPPORTED } from './event-client.base';
+export * from './pubsub.server';
+export * from './pubsub.client';
+export * from './in-process.bus';
+export * from './in-process.server';
+export * from './in-process.client';
