@@ -37,7 +37,7 @@ function sourceFiles(dir: string): string[] {
 function codeMetrics(): Set<string> {
   const names = new Set<string>(['kettle_process_cpu_seconds_total', 'kettle_process_resident_memory_bytes', 'kettle_nodejs_eventloop_lag_seconds']);
   for (const f of [...sourceFiles(join(ROOT, 'libs')), ...sourceFiles(join(ROOT, 'apps'))]) {
-    for (const m of readFileSync(f, 'utf8').matchAll(/name: '(kettle_[a-z_]+)'/g)) names.add(m[1]);
+    for (const m of readFileSync(f, 'utf8').matchAll(/'(kettle_[a-z_]+)'/g)) names.add(m[1]);
   }
   return names;
 }
