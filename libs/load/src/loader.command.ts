@@ -22,7 +22,7 @@ type Flags = {
   rowsTopic: string;
   rowsSubscription: string;
   dataset?: string;
-  tables: string;
+  tables: string | string[];
   bigqueryEndpoint?: string;
   rotateSeconds: number;
   createTopics?: boolean;

@@ -25,9 +25,12 @@ export function parseDataset(text: string, setting = '--dataset'): DatasetRef {
   return { project, dataset };
 }
 
-/** `all:0 day:1 week:7` (space or comma separated) into targets in one dataset. */
-export function parseTables(text: string, dataset: DatasetRef, setting = '--tables'): TableTarget[] {
-  const parts = text.split(/[\s,]+/).filter(Boolean);
+/**
+ * `all:0 day:1 week:7` (space or comma separated; from the environment a
+ * string, from `--tables a:0 b:1` a list) into targets in one dataset.
+ */
+export function parseTables(text: string | readonly string[], dataset: DatasetRef, setting = '--tables'): TableTarget[] {
+  const parts = (typeof text === 'string' ? text : text.join(' ')).split(/[\s,]+/).filter(Boolean);
   if (parts.length === 0) throw new Error(`${setting}: no tables given; expected NAME:DAYS ..., e.g. all:0 day:1 week:7`);
   const seen = new Set<string>();
   return parts.map((p) => {

@@ -13,7 +13,7 @@ type RunFlags = {
   gcsRoot?: string;
   db: string;
   out: string;
-  tables: string;
+  tables: string | string[];
   dataset?: string;
   bigqueryEndpoint?: string;
   threads: number;
