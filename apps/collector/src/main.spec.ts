@@ -4,13 +4,15 @@ import { join } from 'node:path';
 // The built service as a Deployment runs it: node dist/apps/collector/main.js.
 const ROOT = join(__dirname, '../../..');
 const run = (args: string[], env: NodeJS.ProcessEnv = {}) => {
-  require(join(ROOT, 'tools/build.js')).ensureBuilt();
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('KETTLE_') && k !== 'GOOGLE_CLOUD_PROJECT'));
   return spawnSync(process.execPath, [join(ROOT, 'dist/apps/collector/main.js'), ...args], { env: { ...clean, ...env }, encoding: 'utf8', timeout: 30_000 });
 };
 
 const SETTINGS = ['env: KETTLE_DB', 'env: KETTLE_BUCKETS', 'env: KETTLE_POLL', 'env: KETTLE_RELIST_SECONDS', 'env: KETTLE_GCS_ROOT', 'env: KETTLE_BUILDS_TOPIC', 'env: PORT', '8081'];
 const BAD: [NodeJS.ProcessEnv, string][] = [[{ KETTLE_POLL: 'just-a-topic' }, 'KETTLE_POLL/--poll must be PROJECT/TOPIC/SUBSCRIPTION'], [{ KETTLE_RELIST_SECONDS: 'soon' }, 'KETTLE_RELIST_SECONDS/--relist-seconds must be a positive whole number'], [{ KETTLE_BUCKETS: '/nonexistent/buckets.yaml' }, '/nonexistent/buckets.yaml: 1 problem(s) in buckets config']];
+
+// bin/kettle.js compiles dist/ when a source changed.
+beforeAll(() => void spawnSync(process.execPath, [join(ROOT, 'bin/kettle.js'), '--help']));
 
 describe('collector service entry point', () => {
   it('--help names its settings and their environment variables', () => {
