@@ -11,7 +11,7 @@ import { Registry } from 'prom-client';
 import { createBigQuery, ensureTable, LoaderMetrics, RowInserter, RowSink, type TableTarget } from '@kettle/load';
 import { KettleStore, type BuildRow } from '@kettle/model';
 import { junitSize, junitXml, Random } from '@kettle/sample-data';
-import { scanJunit } from '@kettle/transform';
+import { parseJunit } from '@kettle/transform';
 
 const { values } = parseArgs({ options: { rows: { type: 'string', default: '50000' }, 'in-flight': { type: 'string', default: '1000' } } });
 const ROOT = resolve(__dirname, '../..');
@@ -43,7 +43,7 @@ async function main(): Promise<void> {
   try {
     // Realistic rows: tests from generated JUnit (most e2e cases skipped, a few failed).
     const rng = new Random(3);
-    const testPool = Array.from({ length: 50 }, () => scanJunit(junitXml(rng, { bytes: Math.min(junitSize(rng), 300_000), logBytes: 0, skipRate: 0.85, failRate: 0.03 })).tests);
+    const testPool = Array.from({ length: 50 }, () => parseJunit(junitXml(rng, { bytes: Math.min(junitSize(rng), 300_000), logBytes: 0, skipRate: 0.85, failRate: 0.03 })).tests);
     const now = Math.floor(Date.now() / 1000);
     const msgs: { path: string; row: BuildRow }[] = [];
     store.transaction(() => {
