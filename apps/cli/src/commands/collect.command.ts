@@ -1,10 +1,16 @@
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { Collector, DEFAULT_COLLECT_OPTIONS } from '@kettle/collect';
 import { createGcsReader, gcsOptionsFromEnv } from '@kettle/gcs';
 import { KettleStore, loadBucketsConfig } from '@kettle/model';
+
 import { createLogger, options, positiveInt, Progress } from '@kettle/service';
 
-type CollectFlags = { buckets: string; junit?: boolean; threads: number; buildlimit?: number; db: string; gcsRoot?: string; project?: string };
+const level = (raw: string): number => {
+  if (!/^[0-9]$/.test(raw)) throw new InvalidArgumentError(`--compression-level must be 0-9, got "${raw}"`);
+  return Number(raw);
+};
+
+type CollectFlags = { buckets: string; junit?: boolean; threads: number; buildlimit?: number; db: string; gcsRoot?: string; project?: string; compressionLevel: number };
 
 /** `kettle collect`: the old make_db.py, one backfill pass of every bucket into the store. */
 export function registerCollect(program: Command): void {
@@ -15,6 +21,7 @@ export function registerCollect(program: Command): void {
     .option('--junit', 'also fetch JUnit XML for builds that have none recorded')
     .addOption(new Option('--threads <n>', 'concurrent GCS requests').default(DEFAULT_COLLECT_OPTIONS.threads).argParser(positiveInt('--threads')))
     .addOption(new Option('--buildlimit <n>', 'walk at most the N newest builds of each job').argParser(positiveInt('--buildlimit')))
+    .addOption(new Option('--compression-level <0-9>', 'zlib level of stored JUnit (the old tool used 9; 1 is several times faster, ~25% larger)').default(DEFAULT_COLLECT_OPTIONS.compressionLevel).argParser(level))
     .addOption(options.db())
     .addOption(options.gcsRoot())
     .addOption(options.project())
@@ -33,6 +40,7 @@ export function registerCollect(program: Command): void {
         threads: flags.threads,
         buildLimit: flags.buildlimit,
         junit: flags.junit === true,
+        compressionLevel: flags.compressionLevel,
       });
       const progress = new Progress(() => collector.stats.line()).start();
       const abort = new AbortController();
