@@ -2,7 +2,6 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { Collector, DEFAULT_COLLECT_OPTIONS } from '@kettle/collect';
 import { createGcsReader, gcsOptionsFromEnv } from '@kettle/gcs';
 import { KettleStore, loadBucketsConfig } from '@kettle/model';
-
 import { createLogger, options, positiveInt, Progress } from '@kettle/service';
 
 const level = (raw: string): number => {
