@@ -1,5 +1,6 @@
 export * from './junit-values.util';
 export * from './junit-parser';
+export * from './junit-scanner';
 export * from './row-builder';
 export * from './ndjson.util';
 export * from './xml-decode.util';

@@ -1,5 +1,16 @@
-import { parseJunit, type JunitProblemKind, type JunitTest } from './junit-parser';
+import { parseJunit, type JunitParse, type JunitProblemKind, type JunitTest } from './junit-parser';
+import { scanJunit, scanJunitUtf8 } from './junit-scanner';
 import { FAILURE_TEXT_MAX_BYTES } from './junit-values.util';
+
+// Every expectation holds for saxes' parseJunit and for the fast scanner
+// (junit-scanner), from text and from UTF-8 bytes: same tests, same problems.
+const PARSERS: [string, (xml: string) => JunitParse][] = [
+  ['parseJunit', parseJunit],
+  ['scanJunit', scanJunit],
+  ['scanJunitUtf8', (xml) => scanJunitUtf8(Buffer.from(xml, 'utf8'))],
+];
+
+describe.each(PARSERS)('%s', (_parser, parseJunit) => {
 
 const suite = (cases: string): string => `<testsuite name="S">${cases}</testsuite>`;
 const pass = (name: string, time = 0): JunitTest => ({ name, time });
@@ -186,4 +197,5 @@ describe('parseJunit: size', () => {
     expect(failed[0]?.failure_text).toBe(trace.replace('&lt;', '<').replace('&gt;', '>').repeat(2500));
     expect(r.cutTexts).toBe(0);
   });
+});
 });

@@ -23,7 +23,7 @@ export type JunitParse = {
   cutTexts: number;
 };
 
-const NO_MESSAGE = 'No Failure Message Found';
+export const NO_FAILURE_MESSAGE = 'No Failure Message Found';
 
 /** Thrown from inside a handler to stop saxes early; never escapes `parseJunit`. */
 class StopParse extends Error {
@@ -214,7 +214,7 @@ class JunitReader {
     if (role === FAULT) {
       if (this.faultEnd < 0) this.faultEnd = this.tagStart();
       const text = this.faultEnd > this.faultStart ? decodeCharData(this.xml.slice(this.faultStart, this.faultEnd)) : '';
-      this.caseFailure = text !== '' ? text : (this.faultMessage ?? NO_MESSAGE);
+      this.caseFailure = text !== '' ? text : (this.faultMessage ?? NO_FAILURE_MESSAGE);
     } else if (role === CASE) {
       this.closeCase();
     } else {

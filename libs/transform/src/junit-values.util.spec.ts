@@ -27,6 +27,10 @@ describe('parseJunitTime (Python float() syntax, finite only)', () => {
     ['_1', undefined],
     [' ', undefined],
     ['1,5', undefined],
+    ['.', undefined],
+    ['1.2.3', undefined],
+    ['007.50', 7.5],
+    ['9'.repeat(400), undefined],
   ])('%p → %p', (raw, n) => expect(parseJunitTime(raw)).toBe(n));
 });
 

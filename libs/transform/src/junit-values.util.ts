@@ -16,10 +16,27 @@ const FLOAT_SYNTAX = /^[+-]?(?:\d(?:_?\d)*(?:\.(?:\d(?:_?\d)*)?)?|\.\d(?:_?\d)*)
  */
 export function parseJunitTime(raw: string | undefined): number | undefined {
   if (raw === undefined || raw === '') return 0;
+  if (isPlainDecimal(raw)) {
+    const n = Number(raw); // the usual `12.345`, without the regex
+    return Number.isFinite(n) ? n : undefined;
+  }
   const s = raw.trim();
   if (!FLOAT_SYNTAX.test(s)) return undefined;
   const n = Number(s.includes('_') ? s.replace(/_/g, '') : s);
   return Number.isFinite(n) ? n : undefined;
+}
+
+/** Digits with at most one `.` and at least one digit: FLOAT_SYNTAX accepts it, and Number reads it the same. */
+function isPlainDecimal(s: string): boolean {
+  let dot = false;
+  let digit = false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x30 && c <= 0x39) digit = true;
+    else if (c === 0x2e && !dot) dot = true;
+    else return false;
+  }
+  return digit;
 }
 
 let encodeBuffer: Uint8Array | undefined;

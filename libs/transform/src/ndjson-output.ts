@@ -2,7 +2,12 @@ import { createWriteStream, renameSync, rmSync, type WriteStream } from 'node:fs
 import { createGzip, type Gzip } from 'node:zlib';
 
 /** Where NDJSON goes: stdout, or a file (gzip when it ends in .gz) written atomically. */
-export type NdjsonOutput = { write(text: string): Promise<void>; close(): Promise<void>; abort(): void; bytes: number };
+/**
+ * `write` takes text, or the UTF-8 bytes of NDJSON lines (as the row workers
+ * return them); `written`, if given, is called once the output no longer
+ * needs those bytes (they may be memory a worker will reuse).
+ */
+export type NdjsonOutput = { write(text: string | Uint8Array, written?: () => void): Promise<void>; close(): Promise<void>; abort(): void; bytes: number };
 
 export function openNdjsonOutput(path?: string): NdjsonOutput {
   if (!path || path === '-') return streamOutput(process.stdout, async () => {
@@ -38,10 +43,10 @@ function streamOutput(sink: NodeJS.WritableStream, finish: () => Promise<void>):
   });
   const out: NdjsonOutput = {
     bytes: 0,
-    async write(text: string) {
+    async write(text: string | Uint8Array, written?: () => void) {
       if (failure) throw failure;
-      out.bytes += text.length;
-      if (!sink.write(text)) await new Promise<void>((resolve) => sink.once('drain', resolve));
+      out.bytes += text.length; // the same for both: the lines are ASCII (ensure_ascii)
+      if (!sink.write(text, () => written?.())) await new Promise<void>((resolve) => sink.once('drain', resolve));
     },
     async close() {
       if (failure) throw failure;

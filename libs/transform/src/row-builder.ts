@@ -13,7 +13,8 @@ import {
   type StoredBuild,
 } from '@kettle/model';
 import { pythonJsonText, sortedKeys } from '@kettle/model';
-import { parseJunit, type JunitProblemKind } from './junit-parser';
+import type { JunitProblemKind } from './junit-parser';
+import { scanJunit, scanJunitUtf8 } from './junit-scanner';
 
 export type RowProblemKind =
   | 'no-finished-time'
@@ -28,6 +29,9 @@ export type RowProblemKind =
 
 /** Something odd about a build's data; the row is still built when at all possible. */
 export type RowProblem = { kind: RowProblemKind; detail: string; file?: string };
+
+/** A JUnit file still as UTF-8 bytes (make-json reads them so; the scanner checks bytes faster than text). */
+export type JunitBytes = { path: string; utf8: Buffer };
 
 export type RowBuild = {
   /** null only when the build has no usable finished time. */
@@ -51,7 +55,7 @@ const MAX_TIMESTAMP = 253402300799;
  * are given in the order their tests should appear. A value that cannot be
  * read is left out of the row and reported; it never drops the whole build.
  */
-export function buildRow(build: StoredBuild, junit: Iterable<JunitFile>, buckets: BucketsConfig): RowBuild {
+export function buildRow(build: StoredBuild, junit: Iterable<JunitFile | JunitBytes>, buckets: BucketsConfig): RowBuild {
   const problems: RowProblem[] = [];
   const started = build.started;
   const finished = build.finished;
@@ -87,7 +91,7 @@ export function buildRow(build: StoredBuild, junit: Iterable<JunitFile>, buckets
   return { row, problems, junitFiles };
 }
 
-function readTests(buildPath: string, junit: Iterable<JunitFile>, problems: RowProblem[]): { tests: RowTest[]; junitFiles: number } {
+function readTests(buildPath: string, junit: Iterable<JunitFile | JunitBytes>, problems: RowProblem[]): { tests: RowTest[]; junitFiles: number } {
   const own = buildPath.replace(/\/+$/, '') + '/';
   let tests: RowTest[] = [];
   let junitFiles = 0;
@@ -98,7 +102,7 @@ function readTests(buildPath: string, junit: Iterable<JunitFile>, problems: RowP
       continue;
     }
     junitFiles++;
-    const parsed = parseJunit(file.xml);
+    const parsed = 'utf8' in file ? scanJunitUtf8(file.utf8) : scanJunit(file.xml);
     if (parsed.problem) problems.push({ kind: `junit-${parsed.problem.kind}`, detail: parsed.problem.detail, file: file.path });
     if (parsed.badTimes > 0) problems.push({ kind: 'junit-bad-time', detail: `${parsed.badTimes} test(s) with an unparsable time`, file: file.path });
     if (parsed.cutTexts > 0) problems.push({ kind: 'junit-failure-text-cut', detail: `${parsed.cutTexts} failure text(s) cut`, file: file.path });

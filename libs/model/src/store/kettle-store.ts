@@ -49,9 +49,14 @@ export class KettleStore {
     if (this.db.open) this.db.close();
   }
 
-  /** Runs fn in one transaction (batched writes are ~100x faster than autocommit). */
+  /**
+   * Runs fn in one transaction (batched writes are ~100x faster than autocommit).
+   * BEGIN IMMEDIATE: a deferred transaction that reads first and then writes
+   * gets SQLITE_BUSY at once, without the busy timeout, while another process
+   * holds the write lock (SQLite cannot upgrade a read snapshot by waiting).
+   */
   transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+    return this.db.transaction(fn).immediate();
   }
 
   // ---- collection (make_db) ----
