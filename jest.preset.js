@@ -37,5 +37,7 @@ module.exports = {
   moduleFileExtensions: ['ts', 'js', 'json'],
   moduleNameMapper,
   testMatch: ['**/*.spec.ts'],
+  // Integration tests spawn processes and servers; a loaded 2-core CI machine needs headroom.
+  testTimeout: 30_000,
   reporters: ['default', path.join(__dirname, 'tools/jest/summary-reporter.js')],
 };
