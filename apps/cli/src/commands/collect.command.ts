@@ -2,6 +2,7 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { Collector, DEFAULT_COLLECT_OPTIONS } from '@kettle/collect';
 import { createGcsReader, gcsOptionsFromEnv } from '@kettle/gcs';
 import { KettleStore, loadBucketsConfig } from '@kettle/model';
+import { Registry } from 'prom-client';
 import { createLogger, options, positiveInt, Progress } from '@kettle/service';
 
 const level = (raw: string): number => {
@@ -28,7 +29,9 @@ export function registerCollect(program: Command): void {
     .action(async (flags: CollectFlags) => {
       const log = createLogger({ format: 'text', component: 'collect' });
       const config = await loadBucketsConfig(flags.buckets);
+      const registry = new Registry();
       const gcs = createGcsReader({
+        registry,
         ...gcsOptionsFromEnv({ STORAGE_EMULATOR_HOST: process.env.STORAGE_EMULATOR_HOST, GOOGLE_APPLICATION_CREDENTIALS: process.env.GOOGLE_APPLICATION_CREDENTIALS }),
         root: flags.gcsRoot,
         projectId: flags.project,
@@ -53,7 +56,8 @@ export function registerCollect(program: Command): void {
         store.close();
       }
       const problems = [...collector.stats.problems].map(([k, n]) => `${k}=${n}`).join(' ');
-      log.info(`collected ${config.buckets.length} buckets into ${flags.db}${abort.signal.aborted ? ' (interrupted)' : ''}${problems ? `; skipped bad input: ${problems}` : ''}`);
+      const requests = (await registry.getSingleMetric('kettle_gcs_requests_total')?.get())?.values.reduce((n, v) => n + v.value, 0) ?? 0;
+      log.info(`collected ${config.buckets.length} buckets into ${flags.db} with ${requests} GCS requests${abort.signal.aborted ? ' (interrupted)' : ''}${problems ? `; skipped bad input: ${problems}` : ''}`);
       if (abort.signal.aborted) process.exitCode = 130;
     });
 }
