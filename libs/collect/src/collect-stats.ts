@@ -29,10 +29,7 @@ export class CollectStats {
     this.buildsStored++;
     if (this.metrics) {
       this.metrics.buildsStored.inc({ bucket: path.split('/')[2] ?? '' });
-      if (finished !== null && finished > this.newestFinished) {
-        this.newestFinished = finished;
-        this.metrics.newestFinished.set(finished);
-      }
+      if (finished !== null) this.metrics.sawFinished(finished);
     }
   }
 
@@ -43,7 +40,6 @@ export class CollectStats {
     this.metrics?.junitBytes.inc(bytes);
   }
 
-  private newestFinished = 0;
 
   get errors(): number {
     let n = 0;

@@ -28,4 +28,14 @@ export class CollectorMetrics {
     this.relistSeconds = new Gauge({ name: 'kettle_collector_relist_duration_seconds', help: 'How long the last full re-list took', registers });
     this.newestFinished = new Gauge({ name: 'kettle_collector_newest_finished_timestamp_seconds', help: 'Newest finished time of a build the collector stored', registers });
   }
+
+  private newest = 0;
+
+  /** Raises the freshness gauge; every Collector (one per re-list, one for notifications) shares it. */
+  sawFinished(finished: number): void {
+    if (finished > this.newest) {
+      this.newest = finished;
+      this.newestFinished.set(finished);
+    }
+  }
 }

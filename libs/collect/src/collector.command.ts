@@ -2,7 +2,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { PubSub } from '@google-cloud/pubsub';
 import { createGcsReader, gcsOptionsFromEnv } from '@kettle/gcs';
 import { KettleStore, loadBucketsConfig, type BucketsConfig } from '@kettle/model';
-import { provisionTopology, PubSubClient, PubSubServer } from '@kettle/pubsub';
+import { assertPubSubName, PubSubClient, PubSubServer } from '@kettle/pubsub';
 import { bootstrapService, createLogger, createServiceRegistry, options, positiveInt, registerWatchdogMetrics, required, topicOptions, Watchdog, withDeadline, type ServiceHandle } from '@kettle/service';
 import { Collector, DEFAULT_COLLECT_OPTIONS } from './collector';
 import { CollectorMetrics } from './collector-metrics';
@@ -102,7 +102,7 @@ export async function startCollector(flags: Flags): Promise<ServiceHandle> {
     : undefined;
   if (flags.createTopics) {
     // Publishing needs the builds topic; its subscription is the transformer's to create.
-    await provisionTopology(new PubSub({ projectId }), { subscriptions: [], topics: [flags.buildsTopic] });
+    await ensureTopic(new PubSub({ projectId }), flags.buildsTopic);
   }
   return bootstrapService({
     name: 'collector',
@@ -123,5 +123,15 @@ export async function startCollector(flags: Flags): Promise<ServiceHandle> {
       await client.close();
       store.close();
     },
+  });
+}
+
+/** Creates a topic unless it exists (ALREADY_EXISTS from a concurrent start is fine). */
+async function ensureTopic(pubsub: PubSub, name: string): Promise<void> {
+  assertPubSubName('topic', name, 'KETTLE_BUILDS_TOPIC/--builds-topic');
+  const [exists] = await pubsub.topic(name).exists();
+  if (exists) return;
+  await pubsub.createTopic(name).catch((e: { code?: number }) => {
+    if (e.code !== 6) throw e; // 6 = ALREADY_EXISTS
   });
 }

@@ -99,6 +99,28 @@ describe('streaming inserts', () => {
     expect(inserts()).toHaveLength(1);
   });
 
+  it('inserts a path once when the same row is twice in one batch', async () => {
+    await createTables(h, target('all'));
+    const sink = sinkFor();
+    const [x, y] = await Promise.all([sink.handle(storedRow(h, 2, NOW)), sink.handle(storedRow(h, 2, NOW))]);
+    expect([x.status, y.status].sort()).toEqual(['already-loaded', 'inserted']);
+    expect(paths('all').filter((p) => p.endsWith('/2'))).toHaveLength(1);
+    expect(inserts()).toHaveLength(1);
+  });
+
+  it('a copy that arrives while its first insert is still in flight waits for it and is not inserted again', async () => {
+    await createTables(h, target('all'));
+    h.server.setFaults({ rules: [{ method: 'POST', path: 'insertAll', times: 1, fault: { kind: 'latency', ms: 800 } }] });
+    const sink = sinkFor([target('all')], undefined, { maxItems: 500, maxBytes: 4 << 20, maxDelayMs: 20 });
+    const m = storedRow(h, 1, NOW);
+    const first = sink.handle(m);
+    await new Promise((r) => setTimeout(r, 200)); // the first batch is in its slow insert
+    const second = await sink.handle(m);
+    expect((await first).status).toBe('inserted');
+    expect(second.status).toBe('already-loaded');
+    expect(paths('all')).toHaveLength(1);
+  });
+
   it('keeps emitted state per table: a new table gets every row, the tables that have them get none twice', async () => {
     await createTables(h, target('all'), target('day', 1), target('week', 7));
     const recent = storedRow(h, 1, NOW - 3600);

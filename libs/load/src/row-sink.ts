@@ -29,6 +29,8 @@ export type TableWriter = { insert(target: TableTarget, rows: readonly PreparedR
 export class RowSink {
   private readonly batcher: Batcher<Item, RowOutcome>;
   private readonly paused = new Map<string, Promise<void>>();
+  /** Paths whose insert is under way in some batch: a second copy waits for it, then finds it emitted. */
+  private readonly inFlight = new Map<string, Promise<unknown>>();
 
   constructor(
     private readonly store: KettleStore,
@@ -68,7 +70,35 @@ export class RowSink {
     return this.batcher.drain();
   }
 
+  /**
+   * Each path is inserted once however often it arrives: copies within a
+   * batch share the first one's outcome, and a copy whose path another batch
+   * is inserting waits for that batch (then finds it recorded emitted).
+   * BigQuery's insertId de-duplication is best effort; we do not rely on it.
+   */
   private async flush(items: Item[]): Promise<RowOutcome[]> {
+    const first = new Map<string, number>();
+    items.forEach((it, i) => {
+      if (!first.has(it.msg.path)) first.set(it.msg.path, i);
+    });
+    const unique = [...first.values()].map((i) => items[i]);
+    const earlier = unique.map((it) => this.inFlight.get(it.msg.path)).filter((p): p is Promise<unknown> => p !== undefined);
+    const run = Promise.allSettled(earlier).then(() => this.flushUnique(unique));
+    for (const it of unique) this.inFlight.set(it.msg.path, run);
+    try {
+      const outcomes = await run;
+      const byPath = new Map(unique.map((it, i) => [it.msg.path, outcomes[i]]));
+      return items.map((it, i): RowOutcome => {
+        const o = byPath.get(it.msg.path)!;
+        // A later copy in the same batch was not inserted by itself.
+        return first.get(it.msg.path) === i || o.status !== 'inserted' ? o : { status: 'already-loaded' };
+      });
+    } finally {
+      for (const it of unique) if (this.inFlight.get(it.msg.path) === run) this.inFlight.delete(it.msg.path);
+    }
+  }
+
+  private async flushUnique(items: Item[]): Promise<RowOutcome[]> {
     // The collector commits a build before the transformer publishes its row,
     // so a build missing here is a store out of sync: retry that row alone.
     const ids = items.map((it) => this.store.buildByPath(it.msg.path)?.id ?? -1);
