@@ -3,16 +3,20 @@ import { readFileSync } from 'node:fs';
 
 export type RunResult = { code: number | null; seconds: number; peakRssMb: number; stderr: string; stdout: string };
 
-/** Runs a command and samples its peak resident memory (VmHWM covers all its threads). */
-export function runMeasured(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<RunResult> {
+/**
+ * Runs a command and samples its peak resident memory (VmHWM covers all its
+ * threads). `discardStdout`: its stdout goes to /dev/null, not into memory
+ * (for outputs of tens of GB).
+ */
+export function runMeasured(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env, discardStdout = false): Promise<RunResult> {
   return new Promise((resolve) => {
     const t0 = process.hrtime.bigint();
-    const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { env, stdio: ['ignore', discardStdout ? 'ignore' : 'pipe', 'pipe'] });
     let stderr = '';
     let stdout = '';
     let peak = 0;
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
     const sample = () => {
       try {
         const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
