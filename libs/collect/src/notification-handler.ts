@@ -47,7 +47,6 @@ export class NotificationHandler {
     // crash between commit and publish; the transformer and loader are idempotent.
     await this.publish({ path });
     this.metrics.published.inc();
-    if (result === 'stored') this.metrics.buildsStored.inc({ bucket: bucket.key });
     return result;
   }
 }

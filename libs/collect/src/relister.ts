@@ -105,6 +105,8 @@ export class Relister {
       } catch (e) {
         this.log.error('re-list failed; next attempt after the interval', { error: e });
       }
+      // stop() during a cycle finds no wake-up yet: check before sleeping an interval.
+      if (this.abort.signal.aborted) return;
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, this.opts.intervalSeconds * 1000);
         this.wake = () => {

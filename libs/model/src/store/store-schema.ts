@@ -53,17 +53,19 @@ const MIGRATIONS: readonly Migration[] = [
 ];
 
 export function migrate(db: Database.Database): void {
-  db.exec(BASE);
-  const row = db.prepare('select max(version) as v from kettle_schema').get() as { v: number | null };
-  const current = row.v ?? 0;
-  if (current > SCHEMA_VERSION) {
-    throw new Error(`database schema version ${current} is newer than this Kettle (${SCHEMA_VERSION}); upgrade Kettle`);
-  }
-  for (const m of MIGRATIONS) {
-    if (m.version <= current) continue;
-    db.transaction(() => {
+  // IMMEDIATE, and the version read inside: three services starting at once on
+  // a new file must not fail on "database is locked" or migrate twice.
+  db.transaction(() => {
+    db.exec(BASE);
+    const row = db.prepare('select max(version) as v from kettle_schema').get() as { v: number | null };
+    const current = row.v ?? 0;
+    if (current > SCHEMA_VERSION) {
+      throw new Error(`database schema version ${current} is newer than this Kettle (${SCHEMA_VERSION}); upgrade Kettle`);
+    }
+    for (const m of MIGRATIONS) {
+      if (m.version <= current) continue;
       m.run(db);
       db.prepare('insert into kettle_schema(version) values (?)').run(m.version);
-    })();
-  }
+    }
+  }).immediate();
 }
