@@ -7,5 +7,5 @@ module.exports = {
   globalTeardown: '<rootDir>/../tools/testing/pubsub-emulator.global-teardown.ts',
   // Each file runs the three services as child processes next to the emulator's
   // JVM; two files at once on a 2-core machine would make every timing a guess.
-  maxWorkers: 2,
+  maxWorkers: 1,
 };

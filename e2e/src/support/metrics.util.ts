@@ -7,10 +7,6 @@ export type MetricSample = { name: string; labels: Record<string, string>; value
 export class MetricSamples {
   constructor(readonly samples: readonly MetricSample[]) {}
 
-  has(name: string): boolean {
-    return this.samples.some((s) => s.name === name);
-  }
-
   /** Sum of the samples of `name` whose labels include `labels` (0 when none). */
   sum(name: string, labels: Record<string, string> = {}): number {
     return this.matching(name, labels).reduce((n, s) => n + s.value, 0);

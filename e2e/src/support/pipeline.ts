@@ -106,9 +106,6 @@ export class Pipeline {
       ackDeadlineSeconds: ACK_DEADLINE_SECONDS,
       retry: 'immediate',
     });
-    if (process.env.KETTLE_E2E_TAP) {
-      for (const t of [names.gcsTopic, names.buildsTopic, names.rowsTopic]) await pubsub.topic(t).createSubscription(`${t}-tap`);
-    }
     const p = new Pipeline(dir, root, gcs, bq, pubsub, names, TABLES);
     // The store exists before the services start, as after a deployment's first
     // boot: three processes migrating a fresh file at once can fail one of them

@@ -41,7 +41,7 @@ const PID_LINE = /^e2e-service-pid (\d+)$/;
 /** Log lines kept for the error message of a failed test. */
 const LOG_LINES = 200;
 
-export type LogLine = { severity?: string; message?: string; port?: number; [key: string]: unknown };
+type LogLine = { message?: string; port?: number };
 
 export class ServiceProcess {
   private readonly lines: string[] = [];
@@ -161,11 +161,6 @@ export class ServiceProcess {
     return res.status;
   }
 
-  /** Structured log lines seen so far (JSON lines; others as `message`). */
-  logLines(): LogLine[] {
-    return this.lines.map((l) => parseLine(l) ?? { message: l });
-  }
-
   /** The last lines of output, for an assertion message. */
   tail(n = 30): string {
     return `--- ${this.name} (pid ${this.pid}) ---\n${this.lines.slice(-n).join('\n')}`;
@@ -181,7 +176,7 @@ function parseLine(text: string): LogLine | undefined {
   if (!text.startsWith('{')) return undefined;
   try {
     const v: unknown = JSON.parse(text);
-    return typeof v === 'object' && v !== null ? (v as LogLine) : undefined;
+    return typeof v === 'object' && v !== null ? v : undefined;
   } catch {
     return undefined;
   }
