@@ -1,7 +1,11 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
-export type RunResult = { code: number | null; seconds: number; peakRssMb: number; stderr: string; stdout: string };
+/** `cpuSeconds`: user + system time of all its threads, as last sampled (50 ms before exit at worst). */
+export type RunResult = { code: number | null; seconds: number; peakRssMb: number; cpuSeconds: number; stderr: string; stdout: string };
+
+// Clock ticks per second of /proc/<pid>/stat times (USER_HZ, 100 on Linux).
+const TICKS = 100;
 
 /**
  * Runs a command and samples its peak resident memory (VmHWM covers all its
@@ -15,12 +19,17 @@ export function runMeasured(cmd: string, args: string[], env: NodeJS.ProcessEnv 
     let stderr = '';
     let stdout = '';
     let peak = 0;
+    let cpu = 0;
     child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
     child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
     const sample = () => {
       try {
         const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
         if (m) peak = Math.max(peak, Number(m[1]) / 1024);
+        // Fields after the parenthesised command: state is 3rd, utime 14th, stime 15th.
+        const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        cpu = (Number(fields[11]) + Number(fields[12])) / TICKS;
       } catch {
         // the process has exited
       }
@@ -28,7 +37,7 @@ export function runMeasured(cmd: string, args: string[], env: NodeJS.ProcessEnv 
     const timer = setInterval(sample, 50);
     child.on('exit', (code) => {
       clearInterval(timer);
-      resolve({ code, seconds: Number(process.hrtime.bigint() - t0) / 1e9, peakRssMb: peak, stderr, stdout });
+      resolve({ code, seconds: Number(process.hrtime.bigint() - t0) / 1e9, peakRssMb: peak, cpuSeconds: cpu, stderr, stdout });
     });
   });
 }
