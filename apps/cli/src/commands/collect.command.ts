@@ -1,9 +1,9 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { Collector, DEFAULT_COLLECT_OPTIONS } from '@kettle/collect';
+import { Collector, DEFAULT_COLLECT_OPTIONS } from '@kettle/collect/backfill';
 import { createGcsReader, gcsOptionsFromEnv } from '@kettle/gcs';
 import { KettleStore, loadBucketsConfig } from '@kettle/model';
 import { Registry } from 'prom-client';
-import { createLogger, options, positiveInt, Progress } from '@kettle/service';
+import { createLogger, options, positiveInt, Progress } from '@kettle/service/cli';
 
 const level = (raw: string): number => {
   if (!/^[0-9]$/.test(raw)) throw new InvalidArgumentError(`--compression-level must be 0-9, got "${raw}"`);

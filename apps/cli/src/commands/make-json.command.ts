@@ -1,8 +1,8 @@
 import { Option, type Command } from 'commander';
 import { availableParallelism } from 'node:os';
 import { isBuildPath, KettleStore, loadBucketsConfig } from '@kettle/model';
-import { createLogger, nonNegativeNumber, options, Progress } from '@kettle/service';
-import { makeJson, oldestEmittedIsOlderThan, openNdjsonOutput } from '@kettle/transform';
+import { createLogger, nonNegativeNumber, options, Progress } from '@kettle/service/cli';
+import { makeJson, oldestEmittedIsOlderThan, openNdjsonOutput } from '@kettle/transform/make-json';
 
 type MakeJsonFlags = { days?: number; resetEmitted?: boolean; assertOldest?: number; output?: string; db: string; buckets: string; threads: number };
 
