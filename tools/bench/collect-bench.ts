@@ -19,7 +19,7 @@ const { values } = parseArgs({
 const ROOT = resolve(__dirname, '../..');
 
 async function startServer(root: string, latencyMs: number): Promise<{ host: string; stop(): void }> {
-  const child = spawn(process.execPath, [require.resolve('tsx/cli'), join(ROOT, 'tools/gcs-server/main.ts'), '--root', root, '--port', '0', '--latency-ms', String(latencyMs)], {
+  const child = spawn(process.execPath, [require.resolve('tsx/cli'), join(ROOT, 'tools/gcs-server/main.ts'), '--root', root, '--port', '0', '--latency-ms', String(latencyMs), '--hash-on-start'], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const host = await new Promise<string>((resolveHost, reject) => {

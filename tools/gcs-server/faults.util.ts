@@ -16,6 +16,8 @@ export type FaultEffect =
    * (only the length/checksum can tell).
    */
   | { kind: 'truncate'; fraction?: number; mode?: 'close' | 'short' }
+  /** Send the whole body with one byte changed (only the checksum can tell). */
+  | { kind: 'corrupt' }
   /** Destroy the connection before answering (a network error). */
   | { kind: 'reset' }
   /** Add latency, then keep evaluating the other rules. */

@@ -19,6 +19,12 @@ export type GcsServerOptions = {
   port?: number;
   /** Default 127.0.0.1. */
   host?: string;
+  /**
+   * With `root`: hash every object before listening. GCS computes an
+   * object's crc32c and md5 when it is written, not on each read; a
+   * benchmark's first full walk should measure serving, not hashing.
+   */
+  hashOnStart?: boolean;
 };
 
 export type RequestRecord = {
@@ -29,7 +35,7 @@ export type RequestRecord = {
   /** The raw request path, e.g. to see whether /storage/v1 was used. */
   path: string;
   /** Status sent, or 'hang' / 'reset' when none was. */
-  result: number | 'hang' | 'reset';
+  result: number | 'hang' | 'reset' | 'corrupt';
   fault?: FaultEffect['kind'];
 };
 
@@ -68,8 +74,9 @@ export async function startGcsServer(options: GcsServerOptions = {}): Promise<Gc
   if ((options.root === undefined) === (options.objects === undefined)) {
     throw new Error('startGcsServer: give exactly one of `root` or `objects`');
   }
-  const source: ObjectSource =
-    options.root !== undefined ? new FolderSource(options.root) : new MemorySource(options.objects);
+  const folder = options.root !== undefined ? new FolderSource(options.root) : undefined;
+  if (folder !== undefined && options.hashOnStart) await folder.hashAll();
+  const source: ObjectSource = folder ?? new MemorySource(options.objects);
   const plan = new FaultPlan(options.faults);
   const requests: RequestRecord[] = [];
 
@@ -169,6 +176,7 @@ async function handle(
       sendError(res, effect.status, `injected fault: ${effect.status}`);
       return;
     case 'truncate':
+    case 'corrupt':
     case undefined:
       break;
   }
@@ -176,6 +184,11 @@ async function handle(
   try {
     const reply = await answer(route, url, source);
     record.result = reply.status;
+    if (effect?.kind === 'corrupt' && reply.body.length > 0) {
+      reply.body = Buffer.from(reply.body);
+      reply.body[reply.body.length >> 1] ^= 0x01;
+      record.result = 'corrupt';
+    }
     send(res, reply, req.method === 'HEAD', truncate);
   } catch (err) {
     if (err instanceof BadNameError || err instanceof BadPageTokenError) {

@@ -20,7 +20,7 @@ function rate(value: string): number {
   return n;
 }
 
-type CliOptions = { root: string; port: number; host: string; latencyMs: number; failRate: number; failStatus: number };
+type CliOptions = { root: string; port: number; host: string; latencyMs: number; failRate: number; failStatus: number; hashOnStart?: boolean };
 
 async function main(): Promise<void> {
   const options = new Command()
@@ -32,6 +32,7 @@ async function main(): Promise<void> {
     .option('--latency-ms <n>', 'latency added to every request', integer('--latency-ms', 0), 0)
     .option('--fail-rate <r>', 'fraction of requests answered with --fail-status', rate, 0)
     .option('--fail-status <n>', 'status for --fail-rate failures', integer('--fail-status', 400), 503)
+    .option('--hash-on-start', "compute every object's crc32c and md5 before listening, as GCS does on upload (benchmarks)")
     .parse()
     .opts<CliOptions>();
   const rules: FaultRule[] =
@@ -41,6 +42,7 @@ async function main(): Promise<void> {
     port: options.port,
     host: options.host,
     faults: { latencyMs: options.latencyMs, rules },
+    hashOnStart: options.hashOnStart === true,
   });
   process.stdout.write(`gcs-server serving ${options.root} at ${server.url} (STORAGE_EMULATOR_HOST=${server.url})\n`);
   const stop = (): void => {

@@ -140,14 +140,33 @@ export class FolderSource implements ObjectSource {
     const file = await this.file(bucket, name);
     if (file === null) return null;
     const data = await readFile(file.real);
-    let cached = this.hashCache.get(file.real);
-    if (cached === undefined || cached.mtimeMs !== file.mtimeMs || cached.size !== data.length) {
-      cached = { mtimeMs: file.mtimeMs, size: data.length, ...hashes(data) };
-      if (this.hashCache.size > 100_000) this.hashCache.clear();
-      this.hashCache.set(file.real, cached);
-    }
-    const { crc32c, md5 } = cached;
+    const { crc32c, md5 } = this.hashesOf(file.real, file.mtimeMs, data);
     return { name, size: data.length, updated: file.mtime, generation: generationOf(file.mtimeMs), data, crc32c, md5 };
+  }
+
+  /** Hashes every object of every bucket now (see GcsServerOptions.hashOnStart). */
+  async hashAll(): Promise<number> {
+    let n = 0;
+    for (const bucket of await readdir(this.root)) {
+      if (!(await this.hasBucket(bucket).catch(() => false))) continue;
+      for (const name of await this.names(bucket, '')) {
+        const file = await this.file(bucket, name);
+        if (file === null) continue;
+        this.hashesOf(file.real, file.mtimeMs, await readFile(file.real));
+        n++;
+      }
+    }
+    return n;
+  }
+
+  private hashesOf(real: string, mtimeMs: number, data: Buffer): HashEntry {
+    let cached = this.hashCache.get(real);
+    if (cached === undefined || cached.mtimeMs !== mtimeMs || cached.size !== data.length) {
+      cached = { mtimeMs, size: data.length, ...hashes(data) };
+      if (this.hashCache.size > 100_000) this.hashCache.clear();
+      this.hashCache.set(real, cached);
+    }
+    return cached;
   }
 
   async put(bucket: string, name: string, data: string | Uint8Array): Promise<void> {

@@ -155,6 +155,20 @@ describe('RealGcsClient against gcs-server', () => {
     if (outcome !== undefined) expect(await metric(registry, 'kettle_gcs_requests_total', { outcome })).toBe(1);
   });
 
+  it('detects a corrupted body of the right length by its crc32c, and retries', async () => {
+    server.setFaults({ rules: [{ op: 'media', times: 1, effect: { kind: 'corrupt' } }] });
+    expect(String(await client.read(BUCKET, FINISHED, { maxBytes: 1000 }))).toBe(objects[FINISHED]);
+    expect(server.requests.map((r) => r.result)).toEqual(['corrupt', 200]);
+    expect(await metric(registry, 'kettle_gcs_requests_total', { outcome: 'corrupt' })).toBe(1);
+  });
+
+  it('fails a body that stays corrupted, naming the object and both checksums', async () => {
+    server.setFaults({ rules: [{ op: 'media', effect: { kind: 'corrupt' } }] });
+    const err = await client.read(BUCKET, FINISHED, { maxBytes: 1000 }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ outcome: 'corrupt', attempts: 3 });
+    expect(String(err)).toMatch(new RegExp(`gs://${BUCKET}/${FINISHED}.*crc32c \\S+ differs from the \\S+ GCS sent`));
+  });
+
   it('retries a reset connection', async () => {
     server.setFaults({ rules: [{ times: 1, effect: { kind: 'reset' } }] });
     expect(String(await client.read(BUCKET, FINISHED, { maxBytes: 1000 }))).toBe(objects[FINISHED]);

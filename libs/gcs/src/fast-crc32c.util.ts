@@ -24,3 +24,10 @@ export class NativeCrc32c {
 }
 
 export const nativeCrc32cGenerator = (): NativeCrc32c => new NativeCrc32c();
+
+/** CRC32C of a whole buffer, base64 of the big-endian value, as in X-Goog-Hash. */
+export function crc32cBase64(data: Uint8Array): string {
+  const b = Buffer.allocUnsafe(4);
+  b.writeUInt32BE(crc32c(Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength)) >>> 0);
+  return b.toString('base64');
+}

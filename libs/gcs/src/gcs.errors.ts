@@ -73,6 +73,19 @@ export class TruncatedBodyError extends Error {
   }
 }
 
+/** A body whose CRC32C differs from the X-Goog-Hash header: cut short or corrupted on the way. Retried. */
+export class ChecksumMismatchError extends Error {
+  override readonly name = 'ChecksumMismatchError';
+
+  constructor(
+    readonly target: string,
+    readonly expected: string,
+    readonly actual: string,
+  ) {
+    super(`${target}: body crc32c ${actual} differs from the ${expected} GCS sent`);
+  }
+}
+
 function firstLine(text: string): string {
   const line = text.split('\n', 1)[0] ?? '';
   return line.length > 300 ? `${line.slice(0, 300)}...` : line;

@@ -18,7 +18,7 @@ export {
   parseGcsPath,
   type GcsPath,
 } from './gcs-path.util';
-export { GcsRequestError, GcsTimeoutError, TooLargeError, TruncatedBodyError } from './gcs.errors';
+export { GcsRequestError, GcsTimeoutError, TooLargeError, TruncatedBodyError, ChecksumMismatchError } from './gcs.errors';
 export { createGcsMetrics, type GcsMetrics } from './gcs-metrics.util';
 export { backoffDelayMs, classifyError, DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.util';
 export { collectListing, compareObjectNames, LIST_PAGE_SIZE } from './list-semantics.util';

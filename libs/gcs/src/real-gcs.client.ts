@@ -1,7 +1,7 @@
 import { Storage, type GetFilesOptions, type StorageOptions } from '@google-cloud/storage';
-import { nativeCrc32cGenerator } from './fast-crc32c.util';
+import { crc32cBase64, nativeCrc32cGenerator } from './fast-crc32c.util';
 import type { Registry } from 'prom-client';
-import { asError, checkMaxBytes, GcsTimeoutError, TooLargeError, TruncatedBodyError } from './gcs.errors';
+import { asError, checkMaxBytes, ChecksumMismatchError, GcsTimeoutError, TooLargeError, TruncatedBodyError } from './gcs.errors';
 import { createGcsMetrics, type GcsMetrics } from './gcs-metrics.util';
 import { assertBucketName, formatGcsPath, GcsPathError, objectNameProblem } from './gcs-path.util';
 import type { GcsOutcome, GcsReader, ListOptions, ListResult, ObjectInfo, ReadOptions } from './gcs.types';
@@ -135,12 +135,16 @@ export class RealGcsClient implements GcsReader {
   /** One attempt: null when missing; buffers at most maxBytes. */
   private readOnce(bucket: string, name: string, maxBytes: number, ctx: RetryContext): Promise<Buffer | null> {
     return new Promise<Buffer | null>((resolve, reject) => {
-      // crc32c: the client checks the body against X-Goog-Hash, which
-      // catches a body cut short without an error from the socket.
-      const stream = this.storage.bucket(bucket).file(name).createReadStream({ validation: 'crc32c' });
+      // The body is checked here against X-Goog-Hash's crc32c (which catches
+      // a body cut short without an error from the socket), in one native
+      // pass over the whole buffer: the client's own validation adds a
+      // hashing stream per read and cost ~0.3 ms of CPU per object, a fifth
+      // of the collector's per-request cost on small objects.
+      const stream = this.storage.bucket(bucket).file(name).createReadStream({ validation: false });
       const chunks: Buffer[] = [];
       let received = 0;
       let expected: number | undefined;
+      let crc32c: string | undefined;
       let settled = false;
       const settle = (err: unknown, value: Buffer | null = null): void => {
         if (settled) return;
@@ -168,6 +172,7 @@ export class RealGcsClient implements GcsReader {
           return;
         }
         expected = length;
+        crc32c = head.checkable ? head.crc32c : undefined;
       });
       stream.on('data', (chunk: Buffer) => {
         received += chunk.length;
@@ -186,7 +191,15 @@ export class RealGcsClient implements GcsReader {
           settle(new TruncatedBodyError(ctx.target, expected, received));
           return;
         }
-        settle(undefined, Buffer.concat(chunks, received));
+        const body = Buffer.concat(chunks, received);
+        if (crc32c !== undefined) {
+          const actual = crc32cBase64(body);
+          if (actual !== crc32c) {
+            settle(new ChecksumMismatchError(ctx.target, crc32c, actual));
+            return;
+          }
+        }
+        settle(undefined, body);
       });
     });
   }
@@ -296,7 +309,16 @@ function parseObject(raw: unknown): ObjectInfo {
   return info;
 }
 
-type ResponseHead = { status: number; gzip: boolean; storedLength?: number; contentLength?: number };
+type ResponseHead = {
+  status: number;
+  gzip: boolean;
+  storedLength?: number;
+  contentLength?: number;
+  /** The crc32c of X-Goog-Hash (base64), when the header has one. */
+  crc32c?: string;
+  /** Whether the body is the stored bytes, so the hash applies to it (the client's own rule). */
+  checkable: boolean;
+};
 
 /** The parts of the client's response object we need, checked at runtime. */
 function responseHead(res: unknown): ResponseHead {
@@ -309,11 +331,16 @@ function responseHead(res: unknown): ResponseHead {
     const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : NaN;
     return Number.isSafeInteger(n) ? n : undefined;
   };
+  const gzip = headers['content-encoding'] === 'gzip';
+  const stored = headers['x-goog-stored-content-encoding'];
+  const hash = typeof headers['x-goog-hash'] === 'string' ? headers['x-goog-hash'] : '';
   return {
     status,
-    gzip: headers['content-encoding'] === 'gzip',
+    gzip,
     storedLength: num('x-goog-stored-content-length'),
     contentLength: num('content-length'),
+    crc32c: /(?:^|,)\s*crc32c=([A-Za-z0-9+/=]+)/.exec(hash)?.[1],
+    checkable: (stored === 'identity' && !gzip) || (stored === 'gzip' && gzip),
   };
 }
 

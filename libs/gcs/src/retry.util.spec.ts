@@ -1,5 +1,5 @@
 import { Registry } from 'prom-client';
-import { GcsRequestError, GcsTimeoutError, TooLargeError, TruncatedBodyError } from './gcs.errors';
+import { GcsRequestError, GcsTimeoutError, TooLargeError, TruncatedBodyError, ChecksumMismatchError } from './gcs.errors';
 import { createGcsMetrics } from './gcs-metrics.util';
 import type { GcsOutcome } from './gcs.types';
 import { backoffDelayMs, classifyError, withRetries, type RetryContext } from './retry.util';
@@ -20,6 +20,7 @@ describe('classifyError', () => {
     ['socket hang up', new Error('socket hang up'), 'network_error', true],
     ['checksum', withCode('CONTENT_DOWNLOAD_MISMATCH'), 'corrupt', true],
     ['truncated', new TruncatedBodyError('gs://b/o', 10, 5), 'corrupt', true],
+    ['crc32c mismatch', new ChecksumMismatchError('gs://b/o', 'AAAAAA==', 'AAAAAQ=='), 'corrupt', true],
     ['our timeout', new GcsTimeoutError('read', 'gs://b/o', 5), 'timeout', true],
     ['too large', new TooLargeError('gs://b/o', 1), 'too_large', false],
     ['a bug', new TypeError('x is undefined'), 'invalid', false],

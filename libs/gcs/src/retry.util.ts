@@ -2,7 +2,7 @@
 // request, 3 retries after 2/4/8 s) let one hung server freeze a read for ~4
 // minutes, and it cannot tell us about each attempt for the metrics.
 
-import { asError, GcsRequestError, isErrorLike, GcsTimeoutError, TooLargeError, TruncatedBodyError } from './gcs.errors';
+import { asError, GcsRequestError, isErrorLike, GcsTimeoutError, TooLargeError, TruncatedBodyError, ChecksumMismatchError } from './gcs.errors';
 import type { GcsMetrics } from './gcs-metrics.util';
 import type { GcsOp, GcsOutcome } from './gcs.types';
 
@@ -38,7 +38,7 @@ const PROGRAMMING_ERRORS = [TypeError, RangeError, ReferenceError, SyntaxError];
 export function classifyError(err: unknown): Classified {
   if (err instanceof TooLargeError) return { outcome: 'too_large', retryable: false };
   if (err instanceof GcsTimeoutError) return { outcome: 'timeout', retryable: true };
-  if (err instanceof TruncatedBodyError) return { outcome: 'corrupt', retryable: true };
+  if (err instanceof TruncatedBodyError || err instanceof ChecksumMismatchError) return { outcome: 'corrupt', retryable: true };
   if (isAbort(err)) return { outcome: 'aborted', retryable: false };
   const status = httpStatus(err);
   if (status !== undefined) {
