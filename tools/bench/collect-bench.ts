@@ -1,6 +1,6 @@
 // Benchmark of `kettle collect --junit` from an empty store against tools/gcs-server
 // (a separate process) adding latency to every request, like GCS round trips.
-//   npx tsx tools/bench/collect-bench.ts [--builds-per-job 182] [--latency-ms 20] [--threads 32]
+//   npx tsx tools/bench/collect-bench.ts [--builds-per-job 182] [--latency-ms 20] [--threads 32] [--compression-level N]
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -13,6 +13,7 @@ const { values } = parseArgs({
     'builds-per-job': { type: 'string', default: '182' },
     'latency-ms': { type: 'string', default: '20' },
     threads: { type: 'string', default: '32' },
+    'compression-level': { type: 'string' },
     dir: { type: 'string', default: '/tmp/kettle-collect-bench' },
   },
 });
@@ -50,7 +51,7 @@ async function main(): Promise<void> {
   try {
     const r = await runMeasured(
       process.execPath,
-      [join(ROOT, 'bin/kettle.js'), 'collect', '--junit', '--threads', values.threads, '--buckets', join(tree, 'buckets.yaml'), '--db', db],
+      [join(ROOT, 'bin/kettle.js'), 'collect', '--junit', '--threads', values.threads, '--buckets', join(tree, 'buckets.yaml'), '--db', db, ...(values['compression-level'] ? ['--compression-level', values['compression-level']] : [])],
       { ...process.env, STORAGE_EMULATOR_HOST: `http://${server.host}` },
     );
     if (r.code !== 0) throw new Error(`collect failed: ${r.stderr.slice(-2000)}`);
