@@ -1,7 +1,10 @@
-// The JUnit scanner against saxes' parseJunit on the benchmark's documents
-// (the store generator's pool: same sizes, skip and failure rates).
+// The JUnit scanner against saxes' parseJunit and fast-xml-parser (which the
+// design named) on the benchmark's documents (the store generator's pool:
+// same sizes, skip and failure rates). fast-xml-parser only builds the object
+// tree here, before any row rule: an upper bound of what a parser on it could do.
 //   npx tsx tools/bench/junit-scan-bench.ts [--docs 400] [--rounds 5]
 import { isDeepStrictEqual, parseArgs } from 'node:util';
+import { XMLParser } from 'fast-xml-parser';
 import { junitSize, junitXml, Random } from '@kettle/sample-data';
 import { parseJunit, scanJunit, scanJunitUtf8, type JunitParse } from '@kettle/transform';
 
@@ -23,9 +26,15 @@ function measure(label: string, parse: (i: number) => JunitParse): void {
   console.log(`${label.padEnd(36)} ${(megabytes / best).toFixed(0).padStart(5)} MB/s  (${((best * 1e3) / megabytes).toFixed(2)} ms/MB)`);
 }
 
+const fxp = new XMLParser({ ignoreAttributes: false, processEntities: true });
+
 const different = texts.filter((t, i) => !isDeepStrictEqual(scanJunitUtf8(files[i]), parseJunit(t))).length;
 console.log(`${files.length} documents, ${megabytes.toFixed(1)} MB; scanner results differing from parseJunit: ${different}`);
 measure('parseJunit (saxes), text', (i) => parseJunit(texts[i]));
 measure('scanJunit, text', (i) => scanJunit(texts[i]));
 measure('scanJunitUtf8, bytes', (i) => scanJunitUtf8(files[i]));
 measure('UTF-8 decode + parseJunit, bytes', (i) => parseJunit(files[i].toString('utf8')));
+measure('fast-xml-parser 5 (object tree only)', (i) => {
+  fxp.parse(texts[i]);
+  return { tests: [], badTimes: 0, cutTexts: 0 };
+});
