@@ -152,6 +152,19 @@ export class Pipeline {
     this.killedAt = Date.now();
   }
 
+  /**
+   * Asks Pub/Sub to redeliver the unacknowledged messages a service's
+   * subscription received since `since` (a seek to that time). Real Pub/Sub
+   * redelivers a killed subscriber's messages once their ack deadline passes;
+   * the emulator (0.8.20) does it after 10 to 200 s (measured: the same
+   * SIGKILLed subscriber, repeated), which would make the tests a lottery.
+   * The services see the same thing either way: the messages again.
+   */
+  async redeliverSince(name: ServiceName, since: Date): Promise<void> {
+    const subscription = { collector: this.names.gcsSubscription, transformer: this.names.buildsSubscription, loader: this.names.rowsSubscription }[name];
+    await this.pubsub.subscription(subscription).seek(since);
+  }
+
   /** Writes a build as CI does (finished.json last), then publishes a notification per object, like GCS. */
   async writeBuild(b: NewBuild, opts: { notify?: 'all' | 'finished' | 'none'; running?: boolean } = {}): Promise<Notification | undefined> {
     const notify = opts.notify ?? 'finished';
