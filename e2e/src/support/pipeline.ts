@@ -165,6 +165,29 @@ export class Pipeline {
     await this.pubsub.subscription(subscription).seek(since);
   }
 
+  /**
+   * `redeliverSince` every `everyMs` until stopped. One seek right after a
+   * kill is not always enough: the emulator sometimes still hands the
+   * messages to the dead subscriber's streams (two CI runs timed out after
+   * 240 s that way). Redelivered messages the services already handled are
+   * duplicates they must, and do, absorb.
+   */
+  keepRedelivering(name: ServiceName, since: Date, everyMs = 3000): { stop(): Promise<void> } {
+    let stopped = false;
+    const loop = (async () => {
+      while (!stopped) {
+        await this.redeliverSince(name, since).catch(() => undefined);
+        await new Promise((resolve) => setTimeout(resolve, everyMs));
+      }
+    })();
+    return {
+      stop: async () => {
+        stopped = true;
+        await loop;
+      },
+    };
+  }
+
   /** Writes a build as CI does (finished.json last), then publishes a notification per object, like GCS. */
   async writeBuild(b: NewBuild, opts: { notify?: 'all' | 'finished' | 'none'; running?: boolean } = {}): Promise<Notification | undefined> {
     const notify = opts.notify ?? 'finished';
