@@ -10,6 +10,7 @@ import { describeWithEmulator } from './support/emulator.util';
 import { expectExactlyOnce } from './support/exactly-once';
 import type { MetricSamples } from './support/metrics.util';
 import { DATASET, Pipeline } from './support/pipeline';
+import { runningPipeline } from './support/running-pipeline';
 import { waitFor } from './support/wait.util';
 
 const ALL = `${DATASET.project}:${DATASET.dataset}.all`;
@@ -17,20 +18,12 @@ const ALL = `${DATASET.project}:${DATASET.dataset}.all`;
 describeWithEmulator('GCS and BigQuery faults under a running pipeline', () => {
   let p: Pipeline;
 
-  beforeAll(async () => {
-    p = await Pipeline.start({ label: 'deps', tree: { jobsPerBucket: 2, buildsPerJob: 4 } });
-    await p.startAll();
-    await expectExactlyOnce(p, { timeoutMs: 60_000 });
-  }, 90_000);
+  runningPipeline({ label: 'deps', tree: { jobsPerBucket: 2, buildsPerJob: 4 } }, (started) => (p = started), { settled: true });
 
   afterEach(() => {
     p.gcs.setFaults({});
     p.bq.setFaults({});
   });
-
-  afterAll(async () => {
-    await p?.close();
-  }, 30_000);
 
   const metrics = (): Promise<[MetricSamples, MetricSamples]> => Promise.all([p.service('collector').metrics(), p.service('loader').metrics()]);
   const writeAll = (builds: NewBuild[]) => Promise.all(builds.map((b) => p.writeBuild(b)));

@@ -8,21 +8,14 @@ import { BUCKET, buildPath, finishedObject, newBuild, notificationFor, type Noti
 import { describeWithEmulator } from './support/emulator.util';
 import { expectExactlyOnce } from './support/exactly-once';
 import type { MetricSamples } from './support/metrics.util';
-import { Pipeline } from './support/pipeline';
+import type { Pipeline } from './support/pipeline';
+import { runningPipeline } from './support/running-pipeline';
 import { waitFor } from './support/wait.util';
 
 describeWithEmulator('duplicated, out-of-order, poison and missing messages', () => {
   let p: Pipeline;
 
-  beforeAll(async () => {
-    p = await Pipeline.start({ label: 'msgs', tree: { jobsPerBucket: 2, buildsPerJob: 3 } });
-    await p.startAll();
-    await expectExactlyOnce(p, { timeoutMs: 60_000 });
-  }, 90_000);
-
-  afterAll(async () => {
-    await p?.close();
-  }, 30_000);
+  runningPipeline({ label: 'msgs', tree: { jobsPerBucket: 2, buildsPerJob: 3 } }, (started) => (p = started), { settled: true });
 
   const delta = (before: MetricSamples, after: MetricSamples, name: string, labels: Record<string, string> = {}) => after.sum(name, labels) - before.sum(name, labels);
 

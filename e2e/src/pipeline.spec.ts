@@ -10,6 +10,7 @@ import { buildPath, newBuild, type NewBuild } from './support/builds.util';
 import { describeWithEmulator } from './support/emulator.util';
 import { expectExactlyOnce } from './support/exactly-once';
 import { DATASET, Pipeline, rowPath, SERVICES } from './support/pipeline';
+import { runningPipeline } from './support/running-pipeline';
 import { makeJsonRows } from './support/rows.util';
 
 const label = (table: string) => `${DATASET.project}:${DATASET.dataset}.${table}`;
@@ -19,14 +20,7 @@ describeWithEmulator('Kettle end to end: three services over Pub/Sub', () => {
   const fresh: NewBuild[] = [];
   let running: NewBuild;
 
-  beforeAll(async () => {
-    p = await Pipeline.start({ label: 'happy', tree: { jobsPerBucket: 4, buildsPerJob: 10 } });
-    await p.startAll();
-  }, 60_000);
-
-  afterAll(async () => {
-    await p?.close();
-  }, 30_000);
+  runningPipeline({ label: 'happy', tree: { jobsPerBucket: 4, buildsPerJob: 10 } }, (started) => (p = started));
 
   it('backfills the tree and streams new builds: every finished build in every table exactly once, rows equal make-json', async () => {
     // Builds land while the backfill runs, in waves, with a notification per

@@ -8,6 +8,7 @@ import { BUCKET, buildPath, finishedObject, newBuild, notificationFor } from './
 import { describeWithEmulator } from './support/emulator.util';
 import { expectExactlyOnce } from './support/exactly-once';
 import { DATASET, Pipeline } from './support/pipeline';
+import { runningPipeline } from './support/running-pipeline';
 import type { MetricSamples } from './support/metrics.util';
 import { ServiceProcess } from './support/service-process';
 import { waitFor } from './support/wait.util';
@@ -17,14 +18,7 @@ const ALL = `${DATASET.project}:${DATASET.dataset}.all`;
 describeWithEmulator('regressions found end to end', () => {
   let p: Pipeline;
 
-  beforeAll(async () => {
-    p = await Pipeline.start({ label: 'regress' });
-    await p.startAll();
-  }, 60_000);
-
-  afterAll(async () => {
-    await p?.close();
-  }, 30_000);
+  runningPipeline({ label: 'regress' }, (started) => (p = started));
 
   // collector.command.ts provisioned the builds topic with an empty subscription plan, which provisionTopology rejects.
   it('the collector boots with KETTLE_CREATE_TOPICS=1 and creates its topic and subscription', async () => {

@@ -9,22 +9,15 @@ import { BuildStream } from './support/build-stream';
 import { buildPath } from './support/builds.util';
 import { describeWithEmulator } from './support/emulator.util';
 import { expectExactlyOnce } from './support/exactly-once';
-import { Pipeline, rowPath } from './support/pipeline';
+import { type Pipeline, rowPath } from './support/pipeline';
+import { runningPipeline } from './support/running-pipeline';
 import type { ServiceName } from './support/service-process';
 import { waitFor } from './support/wait.util';
 
 describeWithEmulator('a service killed with SIGKILL mid-stream, then restarted', () => {
   let p: Pipeline;
 
-  beforeAll(async () => {
-    p = await Pipeline.start({ label: 'crash', tree: { jobsPerBucket: 2, buildsPerJob: 5 } });
-    await p.startAll();
-    await expectExactlyOnce(p, { timeoutMs: 60_000 });
-  }, 90_000);
-
-  afterAll(async () => {
-    await p?.close();
-  }, 30_000);
+  runningPipeline({ label: 'crash', tree: { jobsPerBucket: 2, buildsPerJob: 5 } }, (started) => (p = started), { settled: true });
 
   const crashMidStream = async (name: ServiceName) => {
     const streamStart = new Date(Date.now() - 1000);
