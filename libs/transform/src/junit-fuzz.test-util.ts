@@ -1,32 +1,11 @@
 /** Seeded JUnit documents and mutations for the scanner's differential tests (junit-scanner.fuzz.spec). */
 
-/** mulberry32: small, seeded, the same sequence on every run. */
-export class Rng {
-  private state: number;
-  constructor(seed: number) {
-    this.state = seed >>> 0;
-  }
-  next(): number {
-    let t = (this.state = (this.state + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-  int(lo: number, hi: number): number {
-    return lo + Math.floor(this.next() * (hi - lo + 1));
-  }
-  chance(p: number): boolean {
-    return this.next() < p;
-  }
-  pick<T>(items: readonly T[]): T {
-    return items[Math.floor(this.next() * items.length)];
-  }
-}
+import type { Random } from '@kettle/sample-data';
 
 // Half the documents are built from legal pieces only (so the scanner, not
 // its fallback, has to get them right); the others get illegal ones too.
 let bad = 0;
-const illegal = (rng: Rng, p: number): boolean => bad > 0 && rng.chance(p);
+const illegal = (rng: Random, p: number): boolean => bad > 0 && rng.chance(p);
 
 const WORDS = ['a', 'b c', 'sig-node', 'x#1', '#', 'é', '日本', '😀', ' ', '  2.5 ', '1E3', '1.5s', 'N/A', 'nan', '-1', '1_0', '', '0', '3.25'];
 const REFS = ['&lt;', '&gt;', '&amp;', '&quot;', '&apos;', '&#10;', '&#13;', '&#9;', '&#x41;', '&#233;', '&#x1F600;', '&#0065;', '&#x0000041;'];
@@ -35,7 +14,7 @@ const SPACES = [' ', '\n', '\t', '\r\n', '\r', '  \n  '];
 const TEXTS = ['text', ']]', 'x]y', 'line\r\nline', 'tab\there', '"q"', "'s'", '>', '\u0085\u2028', 'ü😀', '\ufeff', '--'];
 const BAD_TEXTS = ['a < b', ']]>', 'x]]>y', '\u0001', '\ud800'];
 
-function word(rng: Rng): string {
+function word(rng: Random): string {
   let s = rng.pick(WORDS);
   if (rng.chance(0.3)) s += rng.pick(REFS);
   if (rng.chance(0.15)) s += rng.pick(SPACES);
@@ -43,7 +22,7 @@ function word(rng: Rng): string {
   return s;
 }
 
-function attr(rng: Rng, name: string): string {
+function attr(rng: Random, name: string): string {
   const q = rng.chance(0.8) ? '"' : "'";
   const eq = rng.chance(0.9) ? '=' : rng.pick([' = ', '\n=\t', ' =']);
   let value = word(rng);
@@ -53,7 +32,7 @@ function attr(rng: Rng, name: string): string {
   return ` ${name}${eq}${q}${value}${q}`;
 }
 
-function attrs(rng: Rng, names: readonly string[]): string {
+function attrs(rng: Random, names: readonly string[]): string {
   let out = '';
   for (const n of names) if (rng.chance(0.85)) out += attr(rng, n);
   if (rng.chance(0.2)) out += attr(rng, rng.pick(['classname', 'file', 'x:y', 'a-b.c', '_z', 'message', 'type']));
@@ -62,7 +41,7 @@ function attrs(rng: Rng, names: readonly string[]): string {
   return out;
 }
 
-function text(rng: Rng): string {
+function text(rng: Random): string {
   const parts: string[] = [];
   for (let i = rng.int(0, 3); i > 0; i--) {
     const r = rng.next();
@@ -77,20 +56,20 @@ function text(rng: Rng): string {
 }
 
 /** `<name attrs>children</name>`, self-closed when there are no children (mostly). */
-function element(rng: Rng, name: string, attributes: string, children: string): string {
+function element(rng: Random, name: string, attributes: string, children: string): string {
   if (children === '' && rng.chance(0.6)) return `<${name}${attributes}${rng.pick(['/>', ' />', '/>'])}`;
   const close = rng.chance(0.9) ? `</${name}>` : `</${name}${rng.pick(SPACES)}>`;
   return `<${name}${attributes}>${children}${close}`;
 }
 
-function fault(rng: Rng): string {
+function fault(rng: Random): string {
   const name = rng.chance(0.8) ? 'failure' : 'error';
   let body = text(rng);
   if (rng.chance(0.2)) body += element(rng, rng.pick(['b', 'system-out', 'failure']), '', text(rng)) + text(rng);
   return element(rng, name, attrs(rng, ['message', 'type']), rng.chance(0.2) ? '' : body);
 }
 
-function testcase(rng: Rng): string {
+function testcase(rng: Random): string {
   const children: string[] = [];
   for (let i = rng.int(0, 2); i > 0; i--) {
     const r = rng.next();
@@ -102,7 +81,7 @@ function testcase(rng: Rng): string {
   return element(rng, 'testcase', attrs(rng, ['name', 'classname', 'time']), children.join(''));
 }
 
-function suite(rng: Rng, depth: number): string {
+function suite(rng: Random, depth: number): string {
   const children: string[] = [];
   for (let i = rng.int(0, 4); i > 0; i--) {
     const r = rng.next();
@@ -117,7 +96,7 @@ function suite(rng: Rng, depth: number): string {
 }
 
 /** A JUnit document: mostly well-formed, with the variety of real CI files and of XML itself. */
-export function junitDocument(rng: Rng): string {
+export function junitDocument(rng: Random): string {
   bad = rng.chance(0.5) ? 1 : 0;
   let doc = rng.chance(0.1) ? '\ufeff' : '';
   if (rng.chance(0.6)) {
@@ -150,7 +129,7 @@ const EPILOG = ['\n', '<!-- after -->', '<?pi y?>', '\r', ' x', '<testsuite/>', 
 const INSERTS = ['<', '>', '&', ';', '"', "'", '/', '=', ']', '!', '?', '-', ' ', '\t', '\n', '\r', '\u0000', '\u000b', '\ufffe', '\ud800', '\udc00', 'é', '😀', 'x', '#', ':', '<!--', '<![CDATA[', ']]>', '</a>', '<a>'];
 
 /** A small random edit: insert, delete, duplicate or swap a piece. */
-export function mutate(rng: Rng, doc: string): string {
+export function mutate(rng: Random, doc: string): string {
   const at = rng.int(0, doc.length);
   switch (rng.int(0, 3)) {
     case 0:
@@ -169,7 +148,7 @@ export function mutate(rng: Rng, doc: string): string {
 }
 
 /** UTF-8 bytes with a random byte edit, often making the encoding itself invalid. */
-export function mutateBytes(rng: Rng, bytes: Buffer): Buffer {
+export function mutateBytes(rng: Random, bytes: Buffer): Buffer {
   const out = Buffer.from(bytes);
   const at = rng.int(0, Math.max(0, out.length - 1));
   const edits = [[0xef, 0xbf, 0xbe], [0xef, 0xbf, 0xbf], [0xed, 0xa0, 0x80], [0xc3], [0xe2, 0x82], [0xff], [0x00], [0x80], [0xf0, 0x9f, 0x98, 0x80]];

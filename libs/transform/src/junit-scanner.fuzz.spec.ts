@@ -1,6 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { parseJunit, type JunitParse } from './junit-parser';
-import { junitDocument, mutate, mutateBytes, Rng } from './junit-fuzz.test-util';
+import { Random } from '@kettle/sample-data';
+import { junitDocument, mutate, mutateBytes } from './junit-fuzz.test-util';
 import { scanJunit, scanJunitFast, scanJunitUtf8 } from './junit-scanner';
 
 // Differential fuzzing: the scanner must give exactly parseJunit's result
@@ -30,7 +31,7 @@ function report(mismatches: Mismatch[]): string {
 
 describe('scanJunit matches parseJunit (differential fuzz)', () => {
   it('on generated documents and small edits of them', () => {
-    const rng = new Rng(20241126);
+    const rng = new Random(20241126);
     const mismatches: Mismatch[] = [];
     const generated = { fast: 0, total: 0 };
     const edited = { fast: 0, total: 0 };
@@ -48,7 +49,7 @@ describe('scanJunit matches parseJunit (differential fuzz)', () => {
   });
 
   it('on every truncation of small documents', () => {
-    const rng = new Rng(7);
+    const rng = new Random(7);
     const mismatches: Mismatch[] = [];
     const stats = { fast: 0, total: 0 };
     for (let i = 0; i < 150; i++) {
@@ -61,7 +62,7 @@ describe('scanJunit matches parseJunit (differential fuzz)', () => {
   });
 
   it('on UTF-8 bytes edited into odd or invalid sequences', () => {
-    const rng = new Rng(99);
+    const rng = new Random(99);
     const bad: string[] = [];
     for (let i = 0; i < 3000; i++) {
       const bytes = mutateBytes(rng, Buffer.from(junitDocument(rng), 'utf8'));
