@@ -7,8 +7,15 @@ import { runRowBatch, type RowBatchResult, type RowTask, type RowTaskResult } fr
 const WORKER_SCRIPT = join(__dirname, 'row-worker.js');
 /** Output slots: more than the batches in flight, so one is free whenever a batch is sent. */
 const SLOTS = 8;
-/** A batch's lines are ~300 KB; bigger ones come back in a buffer of their own. */
-const SLOT_BYTES = 512 << 10;
+/**
+ * A batch's lines are ~250 KB on average, over 512 KB in ~6 % of batches (a
+ * 1-2 MB JUnit file makes a row of up to ~640 KB) and over 1 MB in ~0.02 %.
+ * Those come back in a buffer of their own, which this thread frees only when
+ * V8 collects its old generation: with 512 KB slots that garbage reached
+ * 30-67 MB, the peak RSS crept with the run's length (301 MB at 200,000
+ * builds) and went past 300 MB at 1M. With 1 MB slots: 231-237 MB.
+ */
+const SLOT_BYTES = 1 << 20;
 /**
  * Worker heap limits. By default V8 lets a worker's young generation grow to
  * 32 MB of semi-spaces, and the process passed 300 MB RSS on the benchmark;
