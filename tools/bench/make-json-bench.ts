@@ -47,6 +47,7 @@ async function main(): Promise<void> {
       const fixed = await runMeasured(process.execPath, args, process.env, values.discard);
       const cells = [n, rows, r.seconds.toFixed(1), (rows / r.seconds).toFixed(0), mb.toFixed(0), (mb / r.seconds).toFixed(1), r.peakRssMb.toFixed(0), (statSync(db).size / 1e6).toFixed(0)];
       console.log([...cells, fixed.seconds.toFixed(2), (rows / (r.seconds - fixed.seconds)).toFixed(0), r.cpuSeconds.toFixed(1), (rows / r.cpuSeconds).toFixed(0)].join('\t'));
+      console.log(`  RSS MB at each tenth of the run: ${r.rssTimelineMb.map((mb) => mb.toFixed(0)).join(' ')}`);
       rates.push(rows / r.seconds);
     }
     if (rates.length > 1) {
