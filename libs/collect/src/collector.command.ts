@@ -1,30 +1,22 @@
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { PubSub } from '@google-cloud/pubsub';
 import { createGcsReader, gcsOptionsFromEnv } from '@kettle/gcs';
-import { KettleStore, loadBucketsConfig, type BucketsConfig } from '@kettle/model';
+import { loadBucketsConfig, type BucketsConfig } from '@kettle/model';
 import { assertPubSubName, PubSubClient, PubSubServer } from '@kettle/pubsub';
-import { bootstrapService, createLogger, createServiceRegistry, options, positiveInt, registerWatchdogMetrics, required, topicOptions, Watchdog, withDeadline, type ServiceHandle } from '@kettle/service';
+import { bootstrapService, openServiceBasics, options, positiveInt, required, serviceCommand, topicOptions, withDeadline, type ServiceFlags, type ServiceHandle } from '@kettle/service';
 import { Collector, DEFAULT_COLLECT_OPTIONS } from './collector';
 import { CollectorMetrics } from './collector-metrics';
 import { CollectorModule } from './collector.module';
 import { NotificationHandler } from './notification-handler';
 import { Relister } from './relister';
 
-type Flags = {
-  project?: string;
-  db: string;
-  buckets: string;
+type Flags = ServiceFlags & {
   gcsRoot?: string;
   poll?: PollTarget;
   relistSeconds: number;
   buildsTopic: string;
   threads: number;
   buildlimit?: number;
-  port: number;
-  createTopics?: boolean;
-  maxInFlight: number;
-  stallSeconds: number;
-  logFormat?: 'json' | 'text';
 };
 
 export type PollTarget = { project: string; topic: string; subscription: string };
@@ -40,22 +32,19 @@ export function parsePoll(raw: string): PollTarget {
 
 /** `kettle serve collector` / `node dist/apps/collector/main.js`. */
 export function collectorCommand(name = 'collector'): Command {
-  return new Command(name)
-    .description('Collect builds from GCS into the store: stream GCS change notifications and re-list every bucket on a timer; publish each new finished build on kettle-builds.')
-    .addOption(options.project())
-    .addOption(options.db())
-    .addOption(options.buckets())
-    .addOption(options.gcsRoot())
-    .addOption(new Option('--poll <project/topic/subscription>', 'GCS change notifications to stream (none: re-list only)').env('KETTLE_POLL').argParser(parsePoll))
-    .addOption(new Option('--relist-seconds <n>', 'seconds between full re-lists').env('KETTLE_RELIST_SECONDS').default(3600).argParser(positiveInt('KETTLE_RELIST_SECONDS/--relist-seconds')))
-    .addOption(topicOptions.buildsTopic())
-    .addOption(new Option('--threads <n>', 'concurrent GCS requests').env('KETTLE_THREADS').default(DEFAULT_COLLECT_OPTIONS.threads).argParser(positiveInt('--threads')))
-    .addOption(new Option('--buildlimit <n>', 'walk at most the N newest builds of each job').env('KETTLE_BUILD_LIMIT').argParser(positiveInt('KETTLE_BUILD_LIMIT/--buildlimit')))
-    .addOption(options.port(8081))
-    .addOption(options.createTopics())
-    .addOption(options.maxInFlight(32))
-    .addOption(options.stallSeconds())
-    .addOption(options.logFormat().default('json'))
+  return serviceCommand(
+    name,
+    'Collect builds from GCS into the store: stream GCS change notifications and re-list every bucket on a timer; publish each new finished build on kettle-builds.',
+    { port: 8081, maxInFlight: 32 },
+    [
+      options.gcsRoot(),
+      new Option('--poll <project/topic/subscription>', 'GCS change notifications to stream (none: re-list only)').env('KETTLE_POLL').argParser(parsePoll),
+      new Option('--relist-seconds <n>', 'seconds between full re-lists').env('KETTLE_RELIST_SECONDS').default(3600).argParser(positiveInt('KETTLE_RELIST_SECONDS/--relist-seconds')),
+      topicOptions.buildsTopic(),
+      new Option('--threads <n>', 'concurrent GCS requests').env('KETTLE_THREADS').default(DEFAULT_COLLECT_OPTIONS.threads).argParser(positiveInt('--threads')),
+      new Option('--buildlimit <n>', 'walk at most the N newest builds of each job').env('KETTLE_BUILD_LIMIT').argParser(positiveInt('KETTLE_BUILD_LIMIT/--buildlimit')),
+    ],
+  )
     .action(async (flags: Flags) => {
       await startCollector(flags);
     });
@@ -63,14 +52,11 @@ export function collectorCommand(name = 'collector'): Command {
 
 export async function startCollector(flags: Flags): Promise<ServiceHandle> {
   const projectId = required(flags.project, '--project', 'GOOGLE_CLOUD_PROJECT');
-  const log = createLogger({ format: flags.logFormat ?? 'json', component: 'collector' });
-  let buckets: BucketsConfig = await loadBucketsConfig(flags.buckets);
+  const basics = await openServiceBasics('collector', flags);
+  const { log, store, registry, watchdog } = basics;
+  let buckets: BucketsConfig = basics.buckets;
   const loadBuckets = async () => (buckets = await loadBucketsConfig(flags.buckets));
-  const store = KettleStore.open(flags.db);
-  const registry = createServiceRegistry('collector');
   const metrics = new CollectorMetrics(registry);
-  const watchdog = new Watchdog(flags.stallSeconds * 1000);
-  registerWatchdogMetrics(registry, watchdog);
   const gcs = createGcsReader({
     ...gcsOptionsFromEnv({ STORAGE_EMULATOR_HOST: process.env.STORAGE_EMULATOR_HOST, GOOGLE_APPLICATION_CREDENTIALS: process.env.GOOGLE_APPLICATION_CREDENTIALS }),
     root: flags.gcsRoot,
@@ -113,7 +99,7 @@ export async function startCollector(flags: Flags): Promise<ServiceHandle> {
     watchdog,
     log,
     readiness: [
-      { name: 'sqlite', check: () => Promise.resolve(void store.db.prepare('select 1').get()) },
+      basics.sqliteReady,
       ...(server ? [{ name: 'pubsub', check: () => withDeadline('pubsub', 5000, async () => void (await server.unwrap<PubSub>().topic(flags.buildsTopic).getMetadata())) }] : []),
     ],
     // Streaming is up before the first re-list starts: a restart never waits for a walk.

@@ -1,9 +1,9 @@
-import { Command, Option } from 'commander';
+import { Option, type Command } from 'commander';
 import { availableParallelism } from 'node:os';
 import type { PubSub } from '@google-cloud/pubsub';
-import { KettleStore, loadBucketsConfig, parseRowMessage } from '@kettle/model';
+import { parseRowMessage } from '@kettle/model';
 import { PubSubClient, PubSubServer, deadLetterTopicOf } from '@kettle/pubsub';
-import { bootstrapService, createLogger, createServiceRegistry, options, positiveInt, registerWatchdogMetrics, required, topicOptions, Watchdog, withDeadline, type ServiceHandle } from '@kettle/service';
+import { bootstrapService, openServiceBasics, options, positiveInt, required, serviceCommand, topicOptions, withDeadline, type ServiceFlags, type ServiceHandle } from '@kettle/service';
 import { createBigQuery } from './bigquery-client';
 import { ensureTable } from './bq-tables';
 import { LoaderMetrics } from './loader-metrics';
@@ -14,41 +14,30 @@ import { RowSink } from './row-sink';
 import { parseDataset, parseTables } from './table-target';
 import { TableRotator } from './table-rotator';
 
-type Flags = {
-  project?: string;
-  db: string;
-  buckets: string;
-  port: number;
+type Flags = ServiceFlags & {
   rowsTopic: string;
   rowsSubscription: string;
   dataset?: string;
   tables: string | string[];
   bigqueryEndpoint?: string;
   rotateSeconds: number;
-  createTopics?: boolean;
-  maxInFlight: number;
-  stallSeconds: number;
-  logFormat?: 'json' | 'text';
 };
 
 /** `kettle serve loader` / `node dist/apps/loader/main.js` (the old stream.py). */
 export function loaderCommand(name = 'loader'): Command {
-  return new Command(name)
-    .description('Consume kettle-rows and stream each row into every configured BigQuery table; rebuild windowed tables when they age.')
-    .addOption(options.project())
-    .addOption(options.db())
-    .addOption(options.buckets())
-    .addOption(options.port(8083))
-    .addOption(topicOptions.rowsTopic())
-    .addOption(topicOptions.rowsSubscription())
-    .addOption(options.dataset())
-    .addOption(options.tables('all:0'))
-    .addOption(options.bigqueryEndpoint())
-    .addOption(new Option('--rotate-seconds <n>', 'how often windowed tables are checked for a rebuild').env('KETTLE_ROTATE_SECONDS').default(3600).argParser(positiveInt('--rotate-seconds')))
-    .addOption(options.createTopics())
-    .addOption(options.maxInFlight(1000))
-    .addOption(options.stallSeconds())
-    .addOption(options.logFormat().default('json'))
+  return serviceCommand(
+    name,
+    'Consume kettle-rows and stream each row into every configured BigQuery table; rebuild windowed tables when they age.',
+    { port: 8083, maxInFlight: 1000 },
+    [
+      topicOptions.rowsTopic(),
+      topicOptions.rowsSubscription(),
+      options.dataset(),
+      options.tables('all:0'),
+      options.bigqueryEndpoint(),
+      new Option('--rotate-seconds <n>', 'how often windowed tables are checked for a rebuild').env('KETTLE_ROTATE_SECONDS').default(3600).argParser(positiveInt('--rotate-seconds')),
+    ],
+  )
     .action(async (flags: Flags) => {
       await startLoader(flags);
     });
@@ -58,13 +47,8 @@ export async function startLoader(flags: Flags): Promise<ServiceHandle> {
   const projectId = required(flags.project, '--project', 'GOOGLE_CLOUD_PROJECT');
   const dataset = parseDataset(required(flags.dataset, '--dataset', 'KETTLE_DATASET'), 'KETTLE_DATASET/--dataset');
   const targets = parseTables(flags.tables, dataset, 'KETTLE_TABLES/--tables');
-  const log = createLogger({ format: flags.logFormat ?? 'json', component: 'loader' });
-  const buckets = await loadBucketsConfig(flags.buckets);
-  const store = KettleStore.open(flags.db);
-  const registry = createServiceRegistry('loader');
+  const { log, buckets, store, registry, watchdog, sqliteReady } = await openServiceBasics('loader', flags);
   const metrics = new LoaderMetrics(registry);
-  const watchdog = new Watchdog(flags.stallSeconds * 1000);
-  registerWatchdogMetrics(registry, watchdog);
   const bq = createBigQuery({ projectId: dataset.project, endpoint: flags.bigqueryEndpoint });
   // A table whose schema lacks our fields stops the loader here, named, not at the first insert.
   for (const t of targets) await ensureTable(bq, t);
@@ -94,7 +78,7 @@ export async function startLoader(flags: Flags): Promise<ServiceHandle> {
     watchdog,
     log,
     readiness: [
-      { name: 'sqlite', check: () => Promise.resolve(void store.db.prepare('select 1').get()) },
+      sqliteReady,
       { name: 'bigquery', check: () => withDeadline('bigquery', 5000, async () => void (await bq.dataset(dataset.dataset, { projectId: dataset.project }).getMetadata())) },
       { name: 'pubsub', check: () => withDeadline('pubsub', 5000, async () => void (await server.unwrap<PubSub>().topic(flags.rowsTopic).getMetadata())) },
     ],

@@ -7,3 +7,4 @@ export * from './deadline.util';
 export * from './logger';
 export * from './progress';
 export * from './cli-options';
+export * from './service-command';

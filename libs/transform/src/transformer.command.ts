@@ -1,41 +1,22 @@
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import type { PubSub } from '@google-cloud/pubsub';
-import { KettleStore, loadBucketsConfig, parseBuildMessage } from '@kettle/model';
+import { parseBuildMessage } from '@kettle/model';
 import { PubSubClient, PubSubServer } from '@kettle/pubsub';
-import { bootstrapService, createLogger, createServiceRegistry, options, registerWatchdogMetrics, required, topicOptions, Watchdog, withDeadline, type ServiceHandle } from '@kettle/service';
+import { bootstrapService, openServiceBasics, required, serviceCommand, topicOptions, withDeadline, type ServiceFlags, type ServiceHandle } from '@kettle/service';
 import { BuildHandler } from './build-handler';
 import { TransformerMetrics } from './transformer-metrics';
 import { TransformerModule } from './transformer.module';
 
-type Flags = {
-  project?: string;
-  db: string;
-  buckets: string;
-  port: number;
-  buildsTopic: string;
-  buildsSubscription: string;
-  rowsTopic: string;
-  createTopics?: boolean;
-  maxInFlight: number;
-  stallSeconds: number;
-  logFormat?: 'json' | 'text';
-};
+type Flags = ServiceFlags & { buildsTopic: string; buildsSubscription: string; rowsTopic: string };
 
 /** `kettle serve transformer` / `node dist/apps/transformer/main.js`. */
 export function transformerCommand(name = 'transformer'): Command {
-  return new Command(name)
-    .description('Consume kettle-builds, build each row from the store, publish it on kettle-rows (ack after the publish is accepted).')
-    .addOption(options.project())
-    .addOption(options.db())
-    .addOption(options.buckets())
-    .addOption(options.port(8082))
-    .addOption(topicOptions.buildsTopic())
-    .addOption(topicOptions.buildsSubscription())
-    .addOption(topicOptions.rowsTopic())
-    .addOption(options.createTopics())
-    .addOption(options.maxInFlight(64))
-    .addOption(options.stallSeconds())
-    .addOption(options.logFormat().default('json'))
+  return serviceCommand(
+    name,
+    'Consume kettle-builds, build each row from the store, publish it on kettle-rows (ack after the publish is accepted).',
+    { port: 8082, maxInFlight: 64 },
+    [topicOptions.buildsTopic(), topicOptions.buildsSubscription(), topicOptions.rowsTopic()],
+  )
     .action(async (flags: Flags) => {
       await startTransformer(flags);
     });
@@ -43,12 +24,7 @@ export function transformerCommand(name = 'transformer'): Command {
 
 export async function startTransformer(flags: Flags): Promise<ServiceHandle> {
   const projectId = required(flags.project, '--project', 'GOOGLE_CLOUD_PROJECT');
-  const log = createLogger({ format: flags.logFormat ?? 'json', component: 'transformer' });
-  const buckets = await loadBucketsConfig(flags.buckets);
-  const store = KettleStore.open(flags.db);
-  const registry = createServiceRegistry('transformer');
-  const watchdog = new Watchdog(flags.stallSeconds * 1000);
-  registerWatchdogMetrics(registry, watchdog);
+  const { log, buckets, store, registry, watchdog, sqliteReady } = await openServiceBasics('transformer', flags);
   const client = new PubSubClient({ projectId, batching: { maxMessages: 100, maxMilliseconds: 10 } });
   const handler = new BuildHandler(store, () => buckets, async (msg) => void (await client.publishEvent(flags.rowsTopic, msg)), new TransformerMetrics(registry), log);
   const server = new PubSubServer({
@@ -68,7 +44,7 @@ export async function startTransformer(flags: Flags): Promise<ServiceHandle> {
     watchdog,
     log,
     readiness: [
-      { name: 'sqlite', check: () => Promise.resolve(void store.db.prepare('select 1').get()) },
+      sqliteReady,
       { name: 'pubsub', check: () => withDeadline('pubsub', 5000, async () => void (await server.unwrap<PubSub>().topic(flags.rowsTopic).getMetadata())) },
     ],
     stop: async () => {
