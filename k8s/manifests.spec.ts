@@ -73,8 +73,11 @@ function describeKettle(): void {
         // The app's own default port matches, so the image works without PORT too.
         const main = readFileSync(join(ROOT, 'apps', app, 'src/main.ts'), 'utf8');
         expect(main).toContain(String(port));
-        const dockerfile = readFileSync(join(ROOT, 'apps', app, 'Dockerfile'), 'utf8');
-        expect(dockerfile).toContain(`dist/apps/${app}/main.js`);
+        // One Dockerfile builds every image: it must accept this app and run its built main.
+        const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
+        expect(/case "\$APP" in ([\w|]+)\)/.exec(dockerfile)?.[1].split('|')).toContain(app);
+        expect(dockerfile).toContain('ln -s "apps/$APP/main.js" dist/main.js');
+        expect(dockerfile).toContain('CMD ["node", "dist/main.js"]');
       }
     });
 
