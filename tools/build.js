@@ -16,7 +16,8 @@ function* sourceFiles(dir) {
     const full = path.join(dir, entry.name);
     if (entry.isDirectory()) {
       if (entry.name !== 'node_modules' && entry.name !== 'test') yield* sourceFiles(full);
-    } else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.spec.ts') && !entry.name.endsWith('.d.ts')) {
+    } else if (entry.name.endsWith('.ts') && !/\.(spec|test-util|d)\.ts$/.test(entry.name)) {
+      // Test code (specs, *.test-util.ts helpers that call Jest's globals) stays out of dist/ and the images.
       yield full;
     }
   }
