@@ -12,8 +12,9 @@ const SLOTS = 8;
  * 1-2 MB JUnit file makes a row of up to ~640 KB) and over 1 MB in ~0.02 %.
  * Those come back in a buffer of their own, which this thread frees only when
  * V8 collects its old generation: with 512 KB slots that garbage reached
- * 30-67 MB, the peak RSS crept with the run's length (301 MB at 200,000
- * builds) and went past 300 MB at 1M. With 1 MB slots: 231-237 MB.
+ * 30-67 MB and the peak RSS crept with the run's length (301 MB at 200,000
+ * builds, 307-310 MB at 1M). With 1 MB slots: 231-237 MB at 200,000 and
+ * 243-244 MB at 1M, flat (tools/bench/make-json-bench.ts).
  */
 const SLOT_BYTES = 1 << 20;
 /**
